@@ -1,0 +1,1 @@
+"""Geographic helpers: coordinate systems, demo data and other geodata utilities."""

@@ -1,0 +1,27 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from mapsvc.config import PROJECT_ROOT
+from mapsvc.db import database_url
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the service; `config` overrides settings (tests pass DATABASE_URL)."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "web" / "templates"),
+        static_folder=str(PROJECT_ROOT / "web" / "static"),
+    )
+    app.config["DATABASE_URL"] = database_url()
+    app.config["JSON_AS_ASCII"] = False
+    app.json.ensure_ascii = False
+    if config:
+        app.config.update(config)
+
+    from mapsvc import health
+
+    app.register_blueprint(health.bp)
+    return app

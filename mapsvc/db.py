@@ -1,0 +1,30 @@
+"""Database connection: one engine per URL, shared by the service, the CLI and the tests."""
+
+from __future__ import annotations
+
+import functools
+
+from sqlalchemy import Engine, create_engine
+
+from mapsvc import cluster
+from mapsvc.config import external_database_url
+
+
+def database_url() -> str:
+    """DATABASE_URL when set, otherwise the private cluster's URL."""
+    return external_database_url() or cluster.url()
+
+
+@functools.lru_cache(maxsize=8)
+def engine_for(url: str) -> Engine:
+    """A pooled engine; pre-ping so the service recovers by itself after a database restart."""
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg2://" + url.removeprefix("postgresql://")
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=10,
+        pool_recycle=1800,
+        connect_args={"connect_timeout": 3, "application_name": "mapsvc"},
+    )
