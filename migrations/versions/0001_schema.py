@@ -30,6 +30,6 @@ def downgrade() -> None:
     for table in TABLES:
         op.execute(f"DROP TABLE IF EXISTS {table} CASCADE")
     for fn in ("grid_within_community", "party_org_move_subtree", "party_org_check_children",
-               "party_org_place_in_tree"):
+               "party_org_place_in_tree", "party_org_path_is_derived"):
         op.execute(f"DROP FUNCTION IF EXISTS {fn}()")
     op.execute("DROP FUNCTION IF EXISTS org_level_may_contain(text, text)")

@@ -30,7 +30,7 @@ CREATE TABLE admin_areas (
     CONSTRAINT admin_area_geom_valid CHECK (ST_IsValid(geom) AND NOT ST_IsEmpty(geom)),
     CONSTRAINT admin_area_code_level CHECK (
         CASE level
-            WHEN 'district' THEN substr(code, 7) = '000000'
+            WHEN 'district' THEN substr(code, 7) = '000000' AND substr(code, 5, 2) <> '00'
             WHEN 'street' THEN substr(code, 7, 3) BETWEEN '001' AND '099' AND substr(code, 10) = '000'
             WHEN 'town' THEN substr(code, 7, 3) BETWEEN '100' AND '399' AND substr(code, 10) = '000'
             WHEN 'community' THEN substr(code, 7, 3) BETWEEN '001' AND '399'
@@ -110,7 +110,13 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'party_org_parent_exists',
             MESSAGE = format('上级组织 %s 不存在 / parent org %s does not exist', NEW.parent_id, NEW.parent_id);
     END IF;
-    IF TG_OP = 'UPDATE' AND parent.path <@ OLD.path THEN
+    -- walk parent_id, not path: paths of rows moved earlier in the same statement are stale
+    IF TG_OP = 'UPDATE' AND EXISTS (
+           WITH RECURSIVE up(id, parent_id) AS (
+               SELECT p.id, p.parent_id FROM party_orgs p WHERE p.id = NEW.parent_id
+               UNION
+               SELECT p.id, p.parent_id FROM party_orgs p JOIN up ON p.id = up.parent_id)
+           SELECT 1 FROM up WHERE up.id = NEW.id) THEN
         RAISE EXCEPTION USING ERRCODE = 'check_violation', CONSTRAINT = 'party_org_no_cycle',
             MESSAGE = format('组织树不能成环：%s 不能隶属于它自己的下级 %s / org tree cycle: %s cannot sit under its own descendant %s',
                              NEW.code, parent.code, NEW.code, parent.code);
@@ -137,14 +143,29 @@ BEGIN
 END
 $$;
 
--- a moved org takes its whole subtree with it
+-- moved orgs take their whole subtrees with them: paths are recomputed once per statement
+-- from parent_id, so several moves in one statement still leave every path right
 CREATE FUNCTION party_org_move_subtree() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF NEW.path IS DISTINCT FROM OLD.path THEN
-        UPDATE party_orgs SET path = NEW.path || subpath(path, nlevel(OLD.path))
-        WHERE path <@ OLD.path AND id <> NEW.id;
-    END IF;
+    WITH RECURSIVE tree(id, path) AS (
+        SELECT id, text2ltree(id::text) FROM party_orgs WHERE parent_id IS NULL
+        UNION ALL
+        SELECT c.id, t.path || c.id::text FROM party_orgs c JOIN tree t ON c.parent_id = t.id)
+    UPDATE party_orgs o SET path = tree.path FROM tree
+    WHERE o.id = tree.id AND o.path IS DISTINCT FROM tree.path;
     RETURN NULL;
+END
+$$;
+
+-- path is derived from parent_id; only the triggers above (depth > 1) may write it
+CREATE FUNCTION party_org_path_is_derived() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF pg_trigger_depth() = 1 AND NEW.path IS DISTINCT FROM OLD.path THEN
+        RAISE EXCEPTION USING ERRCODE = 'check_violation', CONSTRAINT = 'party_org_path_derived',
+            MESSAGE = format('组织 %s 的 path 由上级关系自动维护，不能直接修改 / the path of org %s follows parent_id and cannot be set directly',
+                             NEW.code, NEW.code);
+    END IF;
+    RETURN NEW;
 END
 $$;
 
@@ -153,7 +174,9 @@ CREATE TRIGGER party_orgs_place_in_tree BEFORE INSERT OR UPDATE OF parent_id, le
 CREATE TRIGGER party_orgs_check_children BEFORE UPDATE OF level ON party_orgs
     FOR EACH ROW EXECUTE FUNCTION party_org_check_children();
 CREATE TRIGGER party_orgs_move_subtree AFTER UPDATE OF parent_id ON party_orgs
-    FOR EACH ROW EXECUTE FUNCTION party_org_move_subtree();
+    FOR EACH STATEMENT EXECUTE FUNCTION party_org_move_subtree();
+CREATE TRIGGER party_orgs_path_is_derived BEFORE UPDATE OF path ON party_orgs
+    FOR EACH ROW EXECUTE FUNCTION party_org_path_is_derived();
 
 -- ---------------------------------------------------------------- members
 -- Mobile members: the outflow org keeps the relationship (usually the member's own org); the
@@ -189,7 +212,7 @@ CREATE TABLE members (
     CONSTRAINT member_mobile_facts CHECK (
         CASE WHEN is_mobile
              THEN outflow_org_id IS NOT NULL AND mobile_destination IS NOT NULL AND mobile_since IS NOT NULL
-             ELSE inflow_org_id IS NULL AND mobile_destination IS NULL
+             ELSE outflow_org_id IS NULL AND inflow_org_id IS NULL AND mobile_destination IS NULL
                   AND destination_geom IS NULL AND mobile_since IS NULL
         END),
     CONSTRAINT member_current_position CHECK ((current_geom IS NULL) = (current_at IS NULL))
@@ -251,6 +274,9 @@ CREATE FUNCTION grid_within_community() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     community geometry;
 BEGIN
+    IF NOT ST_IsValid(NEW.geom) OR ST_IsEmpty(NEW.geom) THEN
+        RETURN NEW;  -- the grid_geom_valid check reports it
+    END IF;
     SELECT geom INTO community FROM admin_areas WHERE code = NEW.community_code;
     IF NOT FOUND THEN
         RETURN NEW;  -- the foreign key reports the missing community

@@ -1,0 +1,110 @@
+"""Test setup: a database of the tests' own, created and dropped here, never the served one.
+
+The server is the private cluster (started when needed) or the one DATABASE_URL names; the
+test database gets a unique name on it, the migrations, and the `small` demo city.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import psycopg2
+import pytest
+from sqlalchemy.engine import make_url
+
+from mapsvc import cluster, migrate
+from mapsvc.config import external_database_url
+from mapsvc.db import database_url, engine_for
+
+DEMO_SEED = 7
+
+
+def _dsn(url: str) -> str:
+    return url.replace("postgresql+psycopg2://", "postgresql://")
+
+
+@pytest.fixture(scope="session")
+def server_url() -> str:
+    """URL of the served database; its server hosts the test database too."""
+    if not external_database_url():
+        cluster.up()
+    return database_url()
+
+
+def _drop_database(server_url: str, name: str) -> None:
+    maint = make_url(server_url).set(database="postgres").render_as_string(hide_password=False)
+    conn = psycopg2.connect(_dsn(maint))
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    conn.close()
+
+
+def _migrated_database(server_url: str, purpose: str):
+    name = f"mapsvc_test_{purpose}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    cluster.ensure_database(url)
+    migrate.upgrade(url)
+    return name, url
+
+
+@pytest.fixture(scope="session")
+def db_url(server_url: str):
+    """A fresh, migrated database loaded with the small demo city; dropped at the end."""
+    name, url = _migrated_database(server_url, "demo")
+    try:
+        from geodata.demo import loader
+
+        loader.load(url, scale="small", seed=DEMO_SEED, progress=lambda _msg: None)
+        yield url
+    finally:
+        engine_for(url).dispose()
+        _drop_database(server_url, name)
+
+
+@pytest.fixture(scope="session")
+def empty_db_url(server_url: str):
+    """A fresh, migrated database with no rows, for tests that build their own records."""
+    name, url = _migrated_database(server_url, "empty")
+    try:
+        yield url
+    finally:
+        engine_for(url).dispose()
+        _drop_database(server_url, name)
+
+
+@pytest.fixture()
+def empty_conn(empty_db_url: str):
+    """A psycopg2 connection to the empty database whose work is rolled back after the test."""
+    c = psycopg2.connect(_dsn(empty_db_url))
+    try:
+        yield c
+    finally:
+        c.rollback()
+        c.close()
+
+
+@pytest.fixture()
+def conn(db_url: str):
+    """A psycopg2 connection whose work is rolled back after the test."""
+    c = psycopg2.connect(_dsn(db_url))
+    try:
+        yield c
+    finally:
+        c.rollback()
+        c.close()
+
+
+@pytest.fixture()
+def app(db_url: str):
+    """The Flask app pointed at the test database."""
+    from mapsvc.app import create_app
+
+    return create_app({"DATABASE_URL": db_url, "TESTING": True})
+
+
+@pytest.fixture()
+def client(app):
+    """A test client of the app."""
+    return app.test_client()
