@@ -39,9 +39,9 @@ class Scale:
 
 
 SCALES = {
-    "small": Scale(3, 2, (3, 4), (3, 3), 6, 3, 2_000, 16, 3.5, 500),
-    "city": Scale(12, 19, (8, 10), (6, 9), 10, 3, 70_000, 38, 6.5, 350),
-    "large": Scale(12, 19, (9, 11), (7, 9), 30, 6, 1_000_000, 38, 6.5, 250),
+    "small": Scale(3, 2, (3, 4), (3, 3), 5, 2, 1_800, 16, 3.5, 500),
+    "city": Scale(12, 19, (8, 10), (6, 9), 7, 2, 68_000, 38, 6.5, 350),
+    "large": Scale(12, 19, (9, 11), (7, 9), 25, 5, 1_000_000, 38, 6.5, 250),
 }
 
 # share of the district's members held by community and village orgs; the rest are in units
@@ -343,7 +343,8 @@ def _areas(rng, cfg: Scale, plane: Plane, city: City) -> dict:
                 cx, cy = piece.centroid.x, piece.centroid.y
                 d_km = math.hypot(cx, cy) / 1000
                 area_km2 = piece.area / 1e6
-                density = (16_000 * math.exp(-d_km / 3.0) + 1_500) if urban else rng.uniform(40, 160)
+                # persons per km²: dense old town, thinning outwards; sparse loess villages
+                density = (9_000 * math.exp(-d_km / 2.5) + 800) if urban else rng.uniform(15, 50)
                 pop = int(area_km2 * density * rng.uniform(0.6, 1.4)) + int(rng.integers(80, 300))
                 grid = {
                     "code": f"{ccode}{serial:03d}",
@@ -494,10 +495,10 @@ def _roads(rng, cfg: Scale, plane: Plane, city: City, areas: dict) -> None:
 
 
 def _split(rng, n: int) -> list[int]:
-    """Split n members into branches of at most 50, 20-48 each where possible."""
+    """Split n members into branches of at most 50, mostly 38-48 each."""
     if n <= MAX_BRANCH:
         return [n]
-    k = math.ceil(n / int(rng.integers(30, 46)))
+    k = math.ceil(n / int(rng.integers(38, 49)))
     k = max(k, math.ceil(n / MAX_BRANCH))
     base, extra = divmod(n, k)
     return [base + (1 if i < extra else 0) for i in range(k)]
@@ -605,13 +606,14 @@ def _orgs(rng, cfg: Scale, plane: Plane, city: City, areas: dict, tree: OrgTree)
                    lonlat=_jitter(rng, centre, 600), address=addr0)
     kinds = [  # category, share of unit members, median size, parent
         ("government", 0.18, 40, gov), ("public_institution", 0.16, 45, gov),
-        ("school", 0.16, 38, edu), ("soe", 0.12, 60, soe), ("non_public", 0.28, 9, None),
-        ("social_org", 0.10, 6, None),
+        ("school", 0.16, 38, edu), ("soe", 0.12, 60, soe), ("non_public", 0.28, 20, None),
+        ("social_org", 0.10, 10, None),
     ]
     serial: dict[str, int] = {}
     for category, share, median, parent in kinds:
         budget = int(unit_members * share)
         smalls: list[tuple[str, int, dict]] = []
+        group_size = int(rng.integers(2, 6))  # a joint branch covers at most 5 units
         while budget > 0:
             size = int(min(budget, max(3, rng.lognormal(math.log(median), 0.7))))
             budget -= size
@@ -621,9 +623,9 @@ def _orgs(rng, cfg: Scale, plane: Plane, city: City, areas: dict, tree: OrgTree)
             par = parent or street["org"]
             if category in ("non_public", "social_org") and size < 6 and rng.random() < 0.5:
                 smalls.append((name, size, street))
-                if len(smalls) == int(rng.integers(2, 6)):
+                if len(smalls) == group_size:
                     _joint_branch(tree, rng, smalls, category, branches, plane)
-                    smalls = []
+                    smalls, group_size = [], int(rng.integers(2, 6))
                 continue
             _unit_orgs(tree, rng, parent=par, name=name, category=category, size=size,
                        area=street["code"], lonlat=lonlat,
@@ -770,9 +772,7 @@ def _members(rng, cfg, plane, city, areas, tree, branches, names) -> None:
     in_district = np.concatenate([np.ones(sum(c for _, c, a in plan if a is not None), bool),
                                   np.zeros(sum(county_sizes), bool)])
 
-    # ages: party members skew older in villages, younger in units
-    age = np.clip(rng.choice([rng.normal(30, 5, n), rng.normal(45, 7, n), rng.normal(58, 5, n),
-                              rng.normal(72, 7, n)][0].shape[0] and 0 or 0, 1) if False else 0, 0, 0)
+    # ages: four bands, shares close to the party's published age structure
     band = rng.choice(4, n, p=[0.27, 0.30, 0.20, 0.23])
     means = np.array([30.0, 45.0, 57.0, 71.0])
     sds = np.array([5.0, 5.0, 4.0, 7.0])
@@ -840,8 +840,8 @@ def _members(rng, cfg, plane, city, areas, tree, branches, names) -> None:
         inflow[i] = comm_branch.get(grids[gi]["community_code"], 0)
         dest_name[i] = f"{P.CITY_NAME}{P.DISTRICT_NAME}"
         dest[i] = home[i]
-    since = np.where(is_mobile, ref - rng.integers(183, 3000, n), 0)
-    since = np.maximum(since, joined_ord)
+    # away six months or more (the definition of a mobile member), never before joining
+    since = np.where(is_mobile, np.maximum(ref - rng.integers(183, 3000, n), joined_ord), 0)
 
     # the latest position reported by about 60 % of mobile members, with a short history
     reporting = np.flatnonzero(is_mobile & (rng.random(n) < 0.6))
@@ -897,7 +897,6 @@ def _members(rng, cfg, plane, city, areas, tree, branches, names) -> None:
         "mobile_since": since,
         "cur_lon": cur[:, 0], "cur_lat": cur[:, 1], "cur_at": cur_at,
     }
-    del age  # noqa: F821 - documented: ages live on as birth_year
 
     # grid party groups: each urban grid's group sits in its community's first branch
     comm_first = {}
