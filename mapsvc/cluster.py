@@ -7,6 +7,8 @@ cluster is run by the `postgres` system user, because PostgreSQL refuses to run 
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 import pwd
 import shutil
@@ -24,8 +26,25 @@ class ClusterError(RuntimeError):
     """The private cluster could not be set up or started."""
 
 
-def _paths(cfg: ClusterSettings) -> dict[str, Path]:
+@functools.lru_cache(maxsize=8)
+def _postgres_can_reach(folder: Path) -> bool:
+    res = subprocess.run(["runuser", "-u", "postgres", "--", "test", "-x", str(folder)],
+                         check=False, capture_output=True)
+    return res.returncode == 0
+
+
+def _root(cfg: ClusterSettings) -> Path:
+    """var/pg, or a folder in /var/tmp when the postgres user cannot reach the project."""
     root = cfg.pg_dir
+    if os.geteuid() == 0 and not _postgres_can_reach(cfg.var_dir.parent):
+        # e.g. a checkout under a 0700 folder: keep the cluster private to this checkout anyway
+        digest = hashlib.sha1(str(root).encode()).hexdigest()[:10]
+        return Path("/var/tmp") / f"mapsvc-pg-{digest}"
+    return root
+
+
+def _paths(cfg: ClusterSettings) -> dict[str, Path]:
+    root = _root(cfg)
     return {
         "root": root,
         "data": root / "data",
@@ -205,6 +224,7 @@ def destroy(cfg: ClusterSettings | None = None) -> None:
     cfg = cfg or cluster_settings()
     down(cfg)
     shutil.rmtree(_paths(cfg)["root"], ignore_errors=True)
+    shutil.rmtree(cfg.pg_dir, ignore_errors=True)
 
 
 def _dsn(db_url: str) -> str:

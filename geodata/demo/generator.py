@@ -808,7 +808,8 @@ def _members(rng, cfg, plane, city, areas, tree, branches, names) -> None:
 
     # mobile members going out to other cities
     is_mobile = np.zeros(n, bool)
-    out = in_district & (rng.random(n) < MOBILE_OUT_RATE) & (age < 65)
+    settled = joined_ord <= ref - 200  # mobile means away six months or more since joining
+    out = in_district & settled & (rng.random(n) < MOBILE_OUT_RATE) & (age < 65)
     is_mobile |= out
     outflow = np.where(is_mobile, org_id, 0)
     inflow = np.zeros(n, np.int64)
@@ -830,7 +831,8 @@ def _members(rng, cfg, plane, city, areas, tree, branches, names) -> None:
         if area and area[9:] != "000":
             comm_branch.setdefault(area, b["id"])
     arriving = np.flatnonzero(~in_district)
-    arriving = arriving[rng.random(len(arriving)) < min(1.0, n_in / max(len(arriving), 1))]
+    arriving = arriving[settled[arriving]
+                        & (rng.random(len(arriving)) < min(1.0, n_in / max(len(arriving), 1)))]
     village_grids = list(range(len(grids)))
     for i in arriving:
         gi = int(rng.choice(village_grids, p=pop / pop.sum()))

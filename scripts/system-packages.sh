@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Install the Debian packages the project needs when they are missing: with apt-get when
+# running as root, otherwise print the exact command to run and fail.
+set -euo pipefail
+
+packages=()
+if [ -z "${DATABASE_URL:-}" ]; then
+  # the private cluster needs a local PostgreSQL 15 server with PostGIS and pgRouting
+  packages+=(postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting)
+fi
+python3 -c 'import venv, ensurepip' 2>/dev/null || packages+=(python3-venv)
+# later test suites drive pages in a real browser with Chinese fonts
+packages+=(${EXTRA_SYSTEM_PACKAGES:-})
+
+missing=()
+for p in "${packages[@]}"; do
+  [ -n "$p" ] || continue
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "Missing system packages: ${missing[*]}" >&2
+  echo "Run as root:  sudo sh -c '$cmd'" >&2
+  exit 1
+fi
+echo "Installing system packages: ${missing[*]}"
+sh -c "$cmd"
