@@ -32,10 +32,12 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 COPY . .
 
 # Editable install: the `mapsvc` console script, with PROJECT_ROOT = /app. The check makes the
-# build fail if the runtime files the package looks up next to itself are missing.
+# build fail if the migration files the package looks up next to itself are missing
+# (web/ is copied too; it may still be empty, so it is not checked).
 RUN pip install --no-cache-dir -e . \
+ && chmod -R a+rX /app \
  && python -c "from mapsvc.config import PROJECT_ROOT as r; import sys; \
-missing = [p for p in ('migrations/env.py', 'migrations/versions', 'alembic.ini', 'web/templates', 'web/static') if not (r / p).exists()]; \
+missing = [p for p in ('migrations/env.py', 'migrations/versions', 'alembic.ini') if not (r / p).exists()]; \
 sys.exit(f'PROJECT_ROOT={r}, missing: {missing}' if str(r) != '/app' or missing else 0)" \
  && python -m compileall -q /app/mapsvc /app/geodata /app/migrations
 
