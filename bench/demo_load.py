@@ -34,10 +34,12 @@ def main() -> None:
             t0 = time.monotonic()
             counts = loader.load(url, scale=scale, seed=2026, progress=lambda _m: None)
             took = time.monotonic() - t0
-            print(f"demo load --scale {scale:<5}  {took:7.1f} s  "
-                  f"({counts['members']:,} members, {counts['party_orgs']:,} orgs, "
-                  f"{counts['grids']:,} grids)  target < {TARGET_S[scale]} s  "
-                  f"ratio {took / TARGET_S[scale]:.2f}")
+            print(
+                f"demo load --scale {scale:<5}  {took:7.1f} s  "
+                f"({counts['members']:,} members, {counts['party_orgs']:,} orgs, "
+                f"{counts['grids']:,} grids)  target < {TARGET_S[scale]} s  "
+                f"ratio {took / TARGET_S[scale]:.2f}"
+            )
     finally:
         engine_for(url).dispose()
         maint = make_url(server).set(database="postgres").render_as_string(hide_password=False)

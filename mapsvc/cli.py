@@ -89,8 +89,9 @@ def demo() -> None:
 
 
 @demo.command("load")
-@click.option("--scale", type=click.Choice(["small", "city", "large"]), default="city",
-              show_default=True)
+@click.option(
+    "--scale", type=click.Choice(["small", "city", "large"]), default="city", show_default=True
+)
 @click.option("--seed", type=int, default=2026, show_default=True)
 @click.option("--if-empty", is_flag=True, help="Only load when the database holds no data.")
 def demo_load(scale: str, seed: int, if_empty: bool) -> None:
@@ -104,16 +105,18 @@ def demo_load(scale: str, seed: int, if_empty: bool) -> None:
     started = time.monotonic()
     counts = loader.load(url, scale=scale, seed=seed, progress=click.echo)
     summary = ", ".join(f"{k} {v:,}" for k, v in counts.items())
-    click.echo(f"demo city ({scale}, seed {seed}) loaded in {time.monotonic() - started:.1f} s: "
-               f"{summary}")
+    click.echo(
+        f"demo city ({scale}, seed {seed}) loaded in {time.monotonic() - started:.1f} s: {summary}"
+    )
 
 
 # ------------------------------------------------------------------ serving
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=5000, show_default=True, envvar="PORT")
-@click.option("--workers", type=int, default=1, show_default=True,
-              help="More than 1 runs under gunicorn.")
+@click.option(
+    "--workers", type=int, default=1, show_default=True, help="More than 1 runs under gunicorn."
+)
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the map service over HTTP."""
     if workers < 1:
@@ -128,8 +131,18 @@ def serve(host: str, port: int, workers: int) -> None:
 
     os.execvp(
         sys.executable,
-        [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
-         "--access-logfile", "-", "mapsvc.app:create_app()"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(workers),
+            "--access-logfile",
+            "-",
+            "mapsvc.app:create_app()",
+        ],
     )
 
 

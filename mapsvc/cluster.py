@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from mapsvc.config import ClusterSettings, cluster_settings
+from mapsvc.db import libpq_dsn
 
 EXTENSIONS = ("postgis", "pgrouting", "ltree")
 
@@ -28,8 +29,11 @@ class ClusterError(RuntimeError):
 
 @functools.lru_cache(maxsize=8)
 def _postgres_can_reach(folder: Path) -> bool:
-    res = subprocess.run(["runuser", "-u", "postgres", "--", "test", "-x", str(folder)],
-                         check=False, capture_output=True)
+    res = subprocess.run(
+        ["runuser", "-u", "postgres", "--", "test", "-x", str(folder)],
+        check=False,
+        capture_output=True,
+    )
     return res.returncode == 0
 
 
@@ -227,11 +231,6 @@ def destroy(cfg: ClusterSettings | None = None) -> None:
     shutil.rmtree(cfg.pg_dir, ignore_errors=True)
 
 
-def _dsn(db_url: str) -> str:
-    """A libpq DSN from an SQLAlchemy-style URL."""
-    return db_url.replace("postgresql+psycopg2://", "postgresql://")
-
-
 def ensure_database(db_url: str, *, wait_s: float = 30.0) -> None:
     """Create the database named in db_url, when missing, and its extensions."""
     import psycopg2
@@ -241,13 +240,13 @@ def ensure_database(db_url: str, *, wait_s: float = 30.0) -> None:
     deadline = time.monotonic() + wait_s
     while True:
         try:
-            psycopg2.connect(_dsn(db_url), connect_timeout=5).close()
+            psycopg2.connect(libpq_dsn(db_url), connect_timeout=5).close()
             break
         except psycopg2.OperationalError as exc:
             if "does not exist" in str(exc):
                 u = make_url(db_url)
                 maint = u.set(database="postgres").render_as_string(hide_password=False)
-                conn = psycopg2.connect(_dsn(maint), connect_timeout=5)
+                conn = psycopg2.connect(libpq_dsn(maint), connect_timeout=5)
                 conn.autocommit = True
                 with conn.cursor() as cur:
                     cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(u.database)))
@@ -263,7 +262,7 @@ def create_extensions(db_url: str) -> None:
     """Create PostGIS, pgRouting and ltree in the database (idempotent)."""
     import psycopg2
 
-    conn = psycopg2.connect(_dsn(db_url))
+    conn = psycopg2.connect(libpq_dsn(db_url))
     conn.autocommit = True
     with conn.cursor() as cur:
         for ext in EXTENSIONS:

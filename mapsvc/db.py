@@ -6,12 +6,18 @@ import functools
 
 from sqlalchemy import Engine, create_engine
 
-from mapsvc import cluster
 from mapsvc.config import external_database_url
+
+
+def libpq_dsn(url: str) -> str:
+    """A URL psycopg2 accepts, from an SQLAlchemy-style one."""
+    return url.replace("postgresql+psycopg2://", "postgresql://")
 
 
 def database_url() -> str:
     """DATABASE_URL when set, otherwise the private cluster's URL."""
+    from mapsvc import cluster
+
     return external_database_url() or cluster.url()
 
 

@@ -15,13 +15,9 @@ from sqlalchemy.engine import make_url
 
 from mapsvc import cluster, migrate
 from mapsvc.config import external_database_url
-from mapsvc.db import database_url, engine_for
+from mapsvc.db import database_url, engine_for, libpq_dsn
 
 DEMO_SEED = 7
-
-
-def _dsn(url: str) -> str:
-    return url.replace("postgresql+psycopg2://", "postgresql://")
 
 
 @pytest.fixture(scope="session")
@@ -34,7 +30,7 @@ def server_url() -> str:
 
 def _drop_database(server_url: str, name: str) -> None:
     maint = make_url(server_url).set(database="postgres").render_as_string(hide_password=False)
-    conn = psycopg2.connect(_dsn(maint))
+    conn = psycopg2.connect(libpq_dsn(maint))
     conn.autocommit = True
     with conn.cursor() as cur:
         cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -77,7 +73,7 @@ def empty_db_url(server_url: str):
 @pytest.fixture()
 def empty_conn(empty_db_url: str):
     """A psycopg2 connection to the empty database whose work is rolled back after the test."""
-    c = psycopg2.connect(_dsn(empty_db_url))
+    c = psycopg2.connect(libpq_dsn(empty_db_url))
     try:
         yield c
     finally:
@@ -88,7 +84,7 @@ def empty_conn(empty_db_url: str):
 @pytest.fixture()
 def conn(db_url: str):
     """A psycopg2 connection whose work is rolled back after the test."""
-    c = psycopg2.connect(_dsn(db_url))
+    c = psycopg2.connect(libpq_dsn(db_url))
     try:
         yield c
     finally:

@@ -19,15 +19,18 @@ MAPSVC = [sys.executable, "-m", "mapsvc.cli"]
 
 def run(args, db_url, **kw):
     env = {**os.environ, "DATABASE_URL": db_url}
-    return subprocess.run([*MAPSVC, *args], env=env, capture_output=True, text=True, timeout=300,
-                          **kw)
+    return subprocess.run(
+        [*MAPSVC, *args], env=env, capture_output=True, text=True, timeout=300, **kw
+    )
 
 
 def counts(db_url):
     with psycopg2.connect(db_url) as conn, conn.cursor() as cur:
-        cur.execute("SELECT (SELECT count(*) FROM members), (SELECT count(*) FROM party_orgs),"
-                    " (SELECT count(*) FROM grids), (SELECT md5(string_agg(name, ',' ORDER BY id))"
-                    " FROM members)")
+        cur.execute(
+            "SELECT (SELECT count(*) FROM members), (SELECT count(*) FROM party_orgs),"
+            " (SELECT count(*) FROM grids), (SELECT md5(string_agg(name, ',' ORDER BY id))"
+            " FROM members)"
+        )
         return cur.fetchone()
 
 
@@ -92,9 +95,13 @@ def _free_port() -> int:
 def test_serve_answers_health_over_http(db_url, workers):
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": db_url}
-    proc = subprocess.Popen([*MAPSVC, "serve", "--port", str(port), "--workers", str(workers)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            cwd=Path(__file__).parent.parent)
+    proc = subprocess.Popen(
+        [*MAPSVC, "serve", "--port", str(port), "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        cwd=Path(__file__).parent.parent,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:

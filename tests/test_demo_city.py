@@ -21,32 +21,46 @@ def one(conn, sql, params=()):
 
 
 def test_grids_tile_their_community_without_gaps(conn):
-    bad = rows(conn, """
+    bad = rows(
+        conn,
+        """
         SELECT a.code, ST_Area(a.geom::geography) AS area, sum(ST_Area(g.geom::geography)) AS grids
         FROM admin_areas a JOIN grids g ON g.community_code = a.code
         GROUP BY a.code, a.geom
         HAVING abs(sum(ST_Area(g.geom::geography)) - ST_Area(a.geom::geography))
                > 0.0005 * ST_Area(a.geom::geography)
-    """)
+    """,
+    )
     assert bad == []
-    assert one(conn, """SELECT count(*) FROM admin_areas a WHERE level IN ('community', 'village')
-                        AND NOT EXISTS (SELECT 1 FROM grids g WHERE g.community_code = a.code)""") == 0
+    assert (
+        one(
+            conn,
+            """SELECT count(*) FROM admin_areas a WHERE level IN ('community', 'village')
+                        AND NOT EXISTS (SELECT 1 FROM grids g WHERE g.community_code = a.code)""",
+        )
+        == 0
+    )
 
 
 def test_grids_do_not_overlap(conn):
     # measured in the lon/lat plane (degrees² scaled to m² at 38.3°N): reprojected or as
     # geography, the zero-width slivers along shared edges bend and get areas of several m²
-    overlapping = rows(conn, """
+    overlapping = rows(
+        conn,
+        """
         SELECT a.code, b.code FROM grids a JOIN grids b ON a.id < b.id AND a.geom && b.geom
         WHERE ST_Area(ST_Intersection(a.geom, b.geom)) * 111320 * 87330 > 1.0
-    """)
+    """,
+    )
     assert overlapping == []
 
 
 def test_grids_are_numbered_north_to_south(conn):
     # in every community with several rows of grids, the first half of the serials lies
     # further north on average than the second half
-    wrong = rows(conn, """
+    wrong = rows(
+        conn,
+        """
         WITH g AS (
             SELECT community_code, right(code, 3)::int AS serial,
                    ST_Y(ST_Centroid(geom)) AS y,
@@ -56,40 +70,70 @@ def test_grids_are_numbered_north_to_south(conn):
         FROM g WHERE n >= 4
         GROUP BY community_code
         HAVING avg(y) FILTER (WHERE serial * 2 <= n) < avg(y) FILTER (WHERE serial * 2 > n)
-    """)
+    """,
+    )
     assert wrong == []
 
 
 def test_codes_are_unique_and_nested(conn):
     assert one(conn, "SELECT count(*) FROM admin_areas WHERE code !~ '^610802[0-9]{6}$'") == 0
     # every street and town is a child of the district; every community of a street or town
-    assert one(conn, """SELECT count(*) FROM admin_areas a JOIN admin_areas p ON p.code = a.parent_code
+    assert (
+        one(
+            conn,
+            """SELECT count(*) FROM admin_areas a JOIN admin_areas p ON p.code = a.parent_code
                         WHERE (a.level IN ('street', 'town') AND p.level <> 'district')
                            OR (a.level IN ('community', 'village') AND p.level NOT IN ('street', 'town'))
-                    """) == 0
+                    """,
+        )
+        == 0
+    )
     assert one(conn, "SELECT count(*) FROM grids WHERE left(code, 12) <> community_code") == 0
     assert one(conn, "SELECT count(*) - count(DISTINCT code) FROM party_orgs") == 0
     assert one(conn, "SELECT count(*) - count(DISTINCT code) FROM service_points") == 0
     # org codes extend their parent's code below the district, so the tree can be read from them
-    assert one(conn, """SELECT count(*) FROM party_orgs o JOIN party_orgs p ON p.id = o.parent_id
-                        WHERE p.code <> '610800' AND left(o.code, length(p.code)) <> p.code""") == 0
+    assert (
+        one(
+            conn,
+            """SELECT count(*) FROM party_orgs o JOIN party_orgs p ON p.id = o.parent_id
+                        WHERE p.code <> '610800' AND left(o.code, length(p.code)) <> p.code""",
+        )
+        == 0
+    )
 
 
 def test_every_member_is_in_a_branch_of_at_most_fifty(conn):
-    assert one(conn, """SELECT count(*) FROM members m JOIN party_orgs o ON o.id = m.org_id
-                        WHERE NOT o.is_branch_level""") == 0
-    assert one(conn, "SELECT max(n) FROM (SELECT count(*) AS n FROM members GROUP BY org_id) x") <= 50
-    assert one(conn, """SELECT count(*) FROM party_orgs o WHERE o.status = 'dissolved'
-                        AND EXISTS (SELECT 1 FROM members m WHERE m.org_id = o.id)""") == 0
+    assert (
+        one(
+            conn,
+            """SELECT count(*) FROM members m JOIN party_orgs o ON o.id = m.org_id
+                        WHERE NOT o.is_branch_level""",
+        )
+        == 0
+    )
+    assert (
+        one(conn, "SELECT max(n) FROM (SELECT count(*) AS n FROM members GROUP BY org_id) x") <= 50
+    )
+    assert (
+        one(
+            conn,
+            """SELECT count(*) FROM party_orgs o WHERE o.status = 'dissolved'
+                        AND EXISTS (SELECT 1 FROM members m WHERE m.org_id = o.id)""",
+        )
+        == 0
+    )
 
 
 def test_mobile_members_have_an_outflow_org_and_a_destination(conn):
-    counts = rows(conn, """
+    counts = rows(
+        conn,
+        """
         SELECT count(*) FILTER (WHERE is_mobile),
                count(*) FILTER (WHERE is_mobile AND (outflow_org_id IS NULL OR mobile_destination IS NULL
                                                      OR mobile_since > DATE '2026-11-01' - 180)),
                count(DISTINCT mobile_destination)
-        FROM members""")[0]
+        FROM members""",
+    )[0]
     mobile, broken, destinations = counts
     assert mobile > 50
     assert broken == 0
@@ -97,9 +141,12 @@ def test_mobile_members_have_an_outflow_org_and_a_destination(conn):
 
 
 def test_members_going_out_are_met_by_migrant_groups_at_their_destination(conn):
-    far = one(conn, """
+    far = one(
+        conn,
+        """
         SELECT count(*) FROM members m JOIN party_orgs g ON g.id = m.inflow_org_id
-        WHERE g.category = 'migrant' AND ST_Distance(m.destination_geom::geography, g.geog) > 60000""")
+        WHERE g.category = 'migrant' AND ST_Distance(m.destination_geom::geography, g.geog) > 60000""",
+    )
     assert far == 0
     assert one(conn, "SELECT count(*) FROM party_orgs WHERE category = 'migrant'") >= 3
 
@@ -107,21 +154,46 @@ def test_members_going_out_are_met_by_migrant_groups_at_their_destination(conn):
 def test_hierarchy_runs_district_street_community(conn):
     district = one(conn, "SELECT id FROM party_orgs WHERE code = %s", (places.DISTRICT_CODE,))
     # each street and town has its committee directly under the district committee
-    assert one(conn, """SELECT count(*) FROM admin_areas a WHERE a.level IN ('street', 'town')
+    assert (
+        one(
+            conn,
+            """SELECT count(*) FROM admin_areas a WHERE a.level IN ('street', 'town')
                         AND NOT EXISTS (SELECT 1 FROM party_orgs o WHERE o.admin_area_code = a.code
-                                        AND o.parent_id = %s)""", (district,)) == 0
+                                        AND o.parent_id = %s)""",
+            (district,),
+        )
+        == 0
+    )
     # each community and village has an org of its own under its street's or town's committee
-    assert one(conn, """SELECT count(*) FROM admin_areas a WHERE a.level IN ('community', 'village')
+    assert (
+        one(
+            conn,
+            """SELECT count(*) FROM admin_areas a WHERE a.level IN ('community', 'village')
                         AND NOT EXISTS (
                             SELECT 1 FROM party_orgs o JOIN party_orgs s ON s.id = o.parent_id
-                            WHERE o.admin_area_code = a.code AND s.admin_area_code = a.parent_code)""") == 0
+                            WHERE o.admin_area_code = a.code AND s.admin_area_code = a.parent_code)""",
+        )
+        == 0
+    )
     categories = {r[0] for r in rows(conn, "SELECT DISTINCT category FROM party_orgs")}
-    assert {"government", "public_institution", "soe", "non_public", "social_org", "village",
-            "community", "school", "migrant"} <= categories
+    assert {
+        "government",
+        "public_institution",
+        "soe",
+        "non_public",
+        "social_org",
+        "village",
+        "community",
+        "school",
+        "migrant",
+    } <= categories
 
 
 def test_population_adds_up(conn):
-    assert rows(conn, """
+    assert (
+        rows(
+            conn,
+            """
         SELECT a.code FROM admin_areas a
         WHERE a.level IN ('community', 'village')
           AND a.population <> (SELECT sum(population) FROM grids g WHERE g.community_code = a.code)
@@ -129,25 +201,35 @@ def test_population_adds_up(conn):
         SELECT p.code FROM admin_areas p
         WHERE p.level <> 'community' AND p.level <> 'village'
           AND p.population <> (SELECT sum(population) FROM admin_areas c WHERE c.parent_code = p.code)
-    """) == []
+    """,
+        )
+        == []
+    )
 
 
 def test_members_live_inside_the_district(conn):
-    outside = one(conn, """
+    outside = one(
+        conn,
+        """
         SELECT count(*) FROM members m JOIN party_orgs o ON o.id = m.org_id,
              admin_areas d
         WHERE d.level = 'district' AND o.path <@ (SELECT path FROM party_orgs WHERE code = %s)
-          AND NOT ST_Intersects(d.geom, m.home_geom)""", (places.DISTRICT_CODE,))
+          AND NOT ST_Intersects(d.geom, m.home_geom)""",
+        (places.DISTRICT_CODE,),
+    )
     assert outside == 0
 
 
 def test_status_age_and_gender_mix_is_realistic(conn):
-    total, probationary, female, young, old = rows(conn, """
+    total, probationary, female, young, old = rows(
+        conn,
+        """
         SELECT count(*), count(*) FILTER (WHERE status = 'probationary'),
                count(*) FILTER (WHERE gender = 'F'),
                count(*) FILTER (WHERE 2026 - birth_year <= 35),
                count(*) FILTER (WHERE 2026 - birth_year > 60)
-        FROM members""")[0]
+        FROM members""",
+    )[0]
     assert 0.01 < probationary / total < 0.08
     assert 0.2 < female / total < 0.45
     assert 0.15 < young / total < 0.45
@@ -158,30 +240,51 @@ def test_service_points_of_every_level(conn):
     levels = dict(rows(conn, "SELECT level, count(*) FROM service_points GROUP BY level"))
     assert levels.get("district_centre") == 1
     assert levels.get("street_centre") == one(
-        conn, "SELECT count(*) FROM admin_areas WHERE level IN ('street', 'town')")
+        conn, "SELECT count(*) FROM admin_areas WHERE level IN ('street', 'town')"
+    )
     assert levels.get("community_centre", 0) > 0
     # some communities have no centre of their own: the gaps planners look for
-    assert one(conn, """SELECT count(*) FROM admin_areas a WHERE level IN ('community', 'village')
+    assert (
+        one(
+            conn,
+            """SELECT count(*) FROM admin_areas a WHERE level IN ('community', 'village')
                         AND NOT EXISTS (SELECT 1 FROM service_points s
-                                        WHERE s.admin_area_code = a.code)""") > 0
+                                        WHERE s.admin_area_code = a.code)""",
+        )
+        > 0
+    )
 
 
 def test_road_network_is_routable_end_to_end(conn):
     # one connected network: a walk from any village reaches the city centre
-    components = one(conn, """
+    components = one(
+        conn,
+        """
         SELECT count(DISTINCT component) FROM pgr_connectedComponents(
-            'SELECT id, source, target, length_m AS cost, length_m AS reverse_cost FROM roads')""")
+            'SELECT id, source, target, length_m AS cost, length_m AS reverse_cost FROM roads')""",
+    )
     assert components == 1
-    far, near = rows(conn, """
+    far, near = rows(
+        conn,
+        """
         SELECT (SELECT id FROM road_vertices ORDER BY geom <-> ST_SetSRID(ST_MakePoint(%s, %s), 4326) DESC LIMIT 1),
                (SELECT id FROM road_vertices ORDER BY geom <-> ST_SetSRID(ST_MakePoint(%s, %s), 4326) LIMIT 1)
-    """, (*places.CENTRE_LONLAT, *places.CENTRE_LONLAT))[0]
-    metres = one(conn, """SELECT max(agg_cost) FROM pgr_dijkstra(
+    """,
+        (*places.CENTRE_LONLAT, *places.CENTRE_LONLAT),
+    )[0]
+    metres = one(
+        conn,
+        """SELECT max(agg_cost) FROM pgr_dijkstra(
             'SELECT id, source, target, length_m AS cost, length_m AS reverse_cost FROM roads',
-            %s, %s, false)""", (far, near))
-    straight = one(conn, """SELECT ST_Distance(a.geom::geography, b.geom::geography)
+            %s, %s, false)""",
+        (far, near),
+    )
+    straight = one(
+        conn,
+        """SELECT ST_Distance(a.geom::geography, b.geom::geography)
                             FROM road_vertices a, road_vertices b WHERE a.id = %s AND b.id = %s""",
-                   (far, near))
+        (far, near),
+    )
     assert straight <= metres < 2.0 * straight
 
 

@@ -89,8 +89,13 @@ def test_health_is_503_while_database_is_down_and_200_when_it_returns(db_url):
     u = make_url(db_url)
     relay = Relay(u.host or "127.0.0.1", u.port or 5432)
     try:
-        app = create_app({"DATABASE_URL": u.set(host="127.0.0.1", port=relay.port)
-                          .render_as_string(hide_password=False)})
+        app = create_app(
+            {
+                "DATABASE_URL": u.set(host="127.0.0.1", port=relay.port).render_as_string(
+                    hide_password=False
+                )
+            }
+        )
         client = app.test_client()
         assert client.get("/health").status_code == 200
 

@@ -62,8 +62,10 @@ class Plane:
     def to_lonlat(self, geom):
         """A metric-plane geometry as EPSG:4326 lon/lat."""
         return shapely.transform(
-            geom, lambda xy: np.column_stack([self.lon0 + xy[:, 0] / self.kx,
-                                              self.lat0 + xy[:, 1] / self.ky])
+            geom,
+            lambda xy: np.column_stack(
+                [self.lon0 + xy[:, 0] / self.kx, self.lat0 + xy[:, 1] / self.ky]
+            ),
         )
 
     def xy_to_lonlat(self, x, y):
@@ -136,8 +138,9 @@ def spread_seeds(rng: np.random.Generator, geom, n: int, tries: int = 30) -> np.
         cand = points_in(rng, geom, tries)
         if chosen:
             c = np.array(chosen)
-            d = np.min(np.hypot(cand[:, None, 0] - c[None, :, 0], cand[:, None, 1] - c[None, :, 1]),
-                       axis=1)
+            d = np.min(
+                np.hypot(cand[:, None, 0] - c[None, :, 0], cand[:, None, 1] - c[None, :, 1]), axis=1
+            )
             chosen.append(cand[int(np.argmax(d))])
         else:
             chosen.append(cand[0])
@@ -157,7 +160,9 @@ def tile(geom: MultiPolygon, target: int) -> list[tuple[int, int, MultiPolygon]]
     pieces: list[list] = []
     for r in range(nrows):
         for c in range(ncols):
-            cell = box(minx + c * side, maxy - (r + 1) * side, minx + (c + 1) * side, maxy - r * side)
+            cell = box(
+                minx + c * side, maxy - (r + 1) * side, minx + (c + 1) * side, maxy - r * side
+            )
             if not geom.intersects(cell):
                 continue
             piece = as_multipolygon(geom.intersection(cell))
@@ -245,8 +250,9 @@ class OrgTree:
         self.rows: list[dict] = []
         self.child_count: dict[int, int] = {}
 
-    def add(self, *, name, level, category, parent=None, code=None, area=None, lonlat=None,
-            address=None) -> dict:
+    def add(
+        self, *, name, level, category, parent=None, code=None, area=None, lonlat=None, address=None
+    ) -> dict:
         """Append an org; its code is the parent's plus a 4-digit serial unless given."""
         if code is None:
             n = self.child_count.get(parent["id"], 0) + 1
@@ -264,7 +270,9 @@ class OrgTree:
             "lonlat": lonlat,
             "address": address,
             "secretary": self.names.one(),
-            "founded_on": dt.date(year, int(self.rng.integers(1, 13)), int(self.rng.integers(1, 29))),
+            "founded_on": dt.date(
+                year, int(self.rng.integers(1, 13)), int(self.rng.integers(1, 29))
+            ),
             "status": "active",
             "dissolved_on": None,
         }
@@ -307,7 +315,9 @@ def _areas(rng, cfg: Scale, plane: Plane, city: City) -> dict:
     level1 = []
     town_names = P.TOWNS + P.TOWNSHIPS
     for i, g in enumerate(street_geoms):
-        level1.append(("street", f"{P.DISTRICT_CODE}{i + 1:03d}000", P.STREETS[i], g, street_seeds[i]))
+        level1.append(
+            ("street", f"{P.DISTRICT_CODE}{i + 1:03d}000", P.STREETS[i], g, street_seeds[i])
+        )
     for i, g in enumerate(town_geoms):
         name = town_names[i]
         serial = 100 + i + 1 if name.endswith("镇") else 200 + i + 1
@@ -321,8 +331,14 @@ def _areas(rng, cfg: Scale, plane: Plane, city: City) -> dict:
         k = int(rng.integers(lo, hi + 1))
         seeds = spread_seeds(rng, geom.buffer(-150), k)
         cgeoms = partition(geom, seeds)
-        unit = {"level": level, "code": code, "name": name, "geom": geom, "seat": seed_xy,
-                "communities": []}
+        unit = {
+            "level": level,
+            "code": code,
+            "name": name,
+            "geom": geom,
+            "seat": seed_xy,
+            "communities": [],
+        }
         real = list(P.COMMUNITY_NAMES.get(name, []))
         for j, cg in enumerate(cgeoms):
             if cg.is_empty:
@@ -337,8 +353,15 @@ def _areas(rng, cfg: Scale, plane: Plane, city: City) -> dict:
                 clevel = "village"
             target = cfg.grids_per_community if urban else cfg.grids_per_village
             target = max(1, int(round(target * rng.uniform(0.7, 1.3))))
-            comm = {"code": ccode, "name": cname, "level": clevel, "geom": cg, "grids": [],
-                    "street": unit, "seat": seeds[j]}
+            comm = {
+                "code": ccode,
+                "name": cname,
+                "level": clevel,
+                "geom": cg,
+                "grids": [],
+                "street": unit,
+                "seat": seeds[j],
+            }
             for serial, (_r, _c, piece) in enumerate(tile(cg, target), start=1):
                 cx, cy = piece.centroid.x, piece.centroid.y
                 d_km = math.hypot(cx, cy) / 1000
@@ -375,19 +398,35 @@ def _areas(rng, cfg: Scale, plane: Plane, city: City) -> dict:
 
     whole = unary_union([u["geom"] for u in out["units"]])
     out["district"] = {"code": dcode, "name": P.DISTRICT_NAME, "geom": whole, "core": core}
-    rows = [_area_row(dcode, P.DISTRICT_NAME, "district", whole,
-                      sum(u["population"] for u in out["units"]),
-                      sum(u["households"] for u in out["units"]), plane)]
+    rows = [
+        _area_row(
+            dcode,
+            P.DISTRICT_NAME,
+            "district",
+            whole,
+            sum(u["population"] for u in out["units"]),
+            sum(u["households"] for u in out["units"]),
+            plane,
+        )
+    ]
     for u in out["units"]:
-        rows.append(_area_row(u["code"], u["name"], u["level"], u["geom"], u["population"],
-                              u["households"], plane))
+        rows.append(
+            _area_row(
+                u["code"], u["name"], u["level"], u["geom"], u["population"], u["households"], plane
+            )
+        )
     for c in out["communities"]:
-        rows.append(_area_row(c["code"], c["name"], c["level"], c["geom"], c["population"],
-                              c["households"], plane))
+        rows.append(
+            _area_row(
+                c["code"], c["name"], c["level"], c["geom"], c["population"], c["households"], plane
+            )
+        )
     city.admin_areas = rows
     city.grids = [
-        {**{k: v for k, v in g.items() if k != "geom"},
-         "geom": as_multipolygon(plane.to_lonlat(g["geom"]))}
+        {
+            **{k: v for k, v in g.items() if k != "geom"},
+            "geom": as_multipolygon(plane.to_lonlat(g["geom"])),
+        }
         for g in grid_rows
     ]
     return out
@@ -407,9 +446,14 @@ def _fresh(rng, stems, suffix, used, middles=None) -> str:
 
 
 def _area_row(code, name, level, geom, population, households, plane) -> dict:
-    return {"code": code, "name": name, "level": level,
-            "geom": as_multipolygon(plane.to_lonlat(geom)),
-            "population": int(population), "households": int(households)}
+    return {
+        "code": code,
+        "name": name,
+        "level": level,
+        "geom": as_multipolygon(plane.to_lonlat(geom)),
+        "population": int(population),
+        "households": int(households),
+    }
 
 
 def _roads(rng, cfg: Scale, plane: Plane, city: City, areas: dict) -> None:
@@ -468,30 +512,35 @@ def _roads(rng, cfg: Scale, plane: Plane, city: City, areas: dict) -> None:
             prev = cur
         return prev
 
-    for i, unit in enumerate(areas["units"]):
+    # town seats hang off the core by arterial roads, villages off their town seat
+    for unit in areas["units"]:
+        if unit["level"] != "town":
+            continue
         sx, sy = unit["seat"]
-        if unit["level"] == "town":
-            seat = polyline(nearest_core(sx, sy), sx, sy, 1000.0, "arterial", f"{unit['name']}公路")
-        else:
-            seat = nearest_core(sx, sy)
-        unit["seat_vertex"] = seat
+        seat = polyline(nearest_core(sx, sy), sx, sy, 1000.0, "arterial", f"{unit['name']}公路")
         for comm in unit["communities"]:
             cx, cy = comm["seat"]
-            if unit["level"] == "town":
-                polyline(seat, cx, cy, 800.0, "local", f"{comm['name']}村道")
-            comm["seat_vertex"] = nearest_core(cx, cy) if unit["level"] == "street" else None
-        del i
+            polyline(seat, cx, cy, 800.0, "local", f"{comm['name']}村道")
 
     lon, lat = plane.xy_to_lonlat([v[0] for v in vertices], [v[1] for v in vertices])
-    city.road_vertices = [{"id": i + 1, "lon": float(lon[i]), "lat": float(lat[i])}
-                          for i in range(len(vertices))]
+    city.road_vertices = [
+        {"id": i + 1, "lon": float(lon[i]), "lat": float(lat[i])} for i in range(len(vertices))
+    ]
     for a, b, kind, name in edges:
         if a == b:
             continue
-        city.roads.append({
-            "name": name, "kind": kind, "source": a, "target": b,
-            "coords": [(float(lon[a - 1]), float(lat[a - 1])), (float(lon[b - 1]), float(lat[b - 1]))],
-        })
+        city.roads.append(
+            {
+                "name": name,
+                "kind": kind,
+                "source": a,
+                "target": b,
+                "coords": [
+                    (float(lon[a - 1]), float(lat[a - 1])),
+                    (float(lon[b - 1]), float(lat[b - 1])),
+                ],
+            }
+        )
 
 
 def _split(rng, n: int) -> list[int]:
@@ -504,22 +553,45 @@ def _split(rng, n: int) -> list[int]:
     return [base + (1 if i < extra else 0) for i in range(k)]
 
 
-def _unit_orgs(tree: OrgTree, rng, *, parent, name, category, size, area, lonlat, address,
-               branches: list) -> None:
-    """One unit's org: a branch, or a general branch / committee over branches."""
+def _unit_orgs(
+    tree: OrgTree, rng, *, parent, name, category, size, area, lonlat, address, branches: list
+) -> dict:
+    """One unit's org: a branch, or a general branch / committee over branches; returns it."""
     sizes = _split(rng, size)
     if len(sizes) == 1:
-        org = tree.add(name=f"{name}党支部", level="branch", category=category, parent=parent,
-                       area=area, lonlat=lonlat, address=address)
+        org = tree.add(
+            name=f"{name}党支部",
+            level="branch",
+            category=category,
+            parent=parent,
+            area=area,
+            lonlat=lonlat,
+            address=address,
+        )
         branches.append((org, sizes[0], area))
-        return
+        return org
     level, suffix = ("committee", "委员会") if size > 300 else ("general_branch", "总支部委员会")
-    head = tree.add(name=f"{name}{suffix}", level=level, category=category, parent=parent,
-                    area=area, lonlat=lonlat, address=address)
+    head = tree.add(
+        name=f"{name}{suffix}",
+        level=level,
+        category=category,
+        parent=parent,
+        area=area,
+        lonlat=lonlat,
+        address=address,
+    )
     for i, s in enumerate(sizes, start=1):
-        org = tree.add(name=f"{name}第{_cn(i)}党支部", level="branch", category=category,
-                       parent=head, area=area, lonlat=_jitter(rng, lonlat), address=address)
+        org = tree.add(
+            name=f"{name}第{_cn(i)}党支部",
+            level="branch",
+            category=category,
+            parent=head,
+            area=area,
+            lonlat=_jitter(rng, lonlat),
+            address=address,
+        )
         branches.append((org, s, area))
+    return head
 
 
 _DIGITS = "零一二三四五六七八九"
@@ -530,8 +602,11 @@ def _cn(i: int) -> str:
     if i < 10:
         return _DIGITS[i]
     tens, ones = divmod(i, 10)
-    return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "") if i < 100 \
+    return (
+        ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
+        if i < 100
         else str(i)
+    )
 
 
 def _jitter(rng, lonlat, metres: float = 60.0):
@@ -552,12 +627,24 @@ def _orgs(rng, cfg: Scale, plane: Plane, city: City, areas: dict, tree: OrgTree)
     branches: list = []
     centre = P.CENTRE_LONLAT
     dcode = areas["district"]["code"]
-    root = tree.add(name=f"中共{P.CITY_NAME}委员会", level="committee", category="government",
-                    code=P.CITY_ORG_CODE, lonlat=_jitter(rng, centre, 400),
-                    address=f"{P.CITY_NAME}{P.DISTRICT_NAME}")
-    district = tree.add(name=f"中共{P.CITY_NAME}{P.DISTRICT_NAME}委员会", level="committee",
-                        category="government", parent=root, code=P.DISTRICT_CODE, area=dcode,
-                        lonlat=_jitter(rng, centre, 300), address=f"{P.CITY_NAME}{P.DISTRICT_NAME}")
+    root = tree.add(
+        name=f"中共{P.CITY_NAME}委员会",
+        level="committee",
+        category="government",
+        code=P.CITY_ORG_CODE,
+        lonlat=_jitter(rng, centre, 400),
+        address=f"{P.CITY_NAME}{P.DISTRICT_NAME}",
+    )
+    district = tree.add(
+        name=f"中共{P.CITY_NAME}{P.DISTRICT_NAME}委员会",
+        level="committee",
+        category="government",
+        parent=root,
+        code=P.DISTRICT_CODE,
+        area=dcode,
+        lonlat=_jitter(rng, centre, 300),
+        address=f"{P.CITY_NAME}{P.DISTRICT_NAME}",
+    )
     addr0 = f"{P.CITY_NAME}{P.DISTRICT_NAME}"
 
     total_pop = sum(c["population"] for c in areas["communities"])
@@ -571,42 +658,83 @@ def _orgs(rng, cfg: Scale, plane: Plane, city: City, areas: dict, tree: OrgTree)
         seat = plane.xy_to_lonlat(*unit["seat"])
         seat = (float(seat[0]), float(seat[1]))
         name = f"中共{P.DISTRICT_NAME}{unit['name']}{'工作委员会' if urban else '委员会'}"
-        uorg = tree.add(name=name, level="working_committee" if urban else "committee",
-                        category="government", parent=district, area=unit["code"], lonlat=seat,
-                        address=f"{addr0}{unit['name']}")
+        uorg = tree.add(
+            name=name,
+            level="working_committee" if urban else "committee",
+            category="government",
+            parent=district,
+            area=unit["code"],
+            lonlat=seat,
+            address=f"{addr0}{unit['name']}",
+        )
         unit["org"] = uorg
         street_orgs[unit["code"]] = uorg
-        _unit_orgs(tree, rng, parent=uorg, name=f"{unit['name']}机关", category="government",
-                   size=int(rng.integers(12, 45)) if cfg.members > 10_000 else 12,
-                   area=unit["code"], lonlat=_jitter(rng, seat), address=f"{addr0}{unit['name']}",
-                   branches=branches)
+        _unit_orgs(
+            tree,
+            rng,
+            parent=uorg,
+            name=f"{unit['name']}机关",
+            category="government",
+            size=int(rng.integers(12, 45)) if cfg.members > 10_000 else 12,
+            area=unit["code"],
+            lonlat=_jitter(rng, seat),
+            address=f"{addr0}{unit['name']}",
+            branches=branches,
+        )
         for comm in unit["communities"]:
             n = max(4, int(round(comm["population"] * rate * rng.uniform(0.8, 1.2))))
             cat = "community" if comm["level"] == "community" else "village"
-            lonlat = _point_in(rng, plane, comm["geom"].buffer(-50) or comm["geom"])
-            before = len(branches)
-            _unit_orgs(tree, rng, parent=uorg, name=f"{unit['name']}{comm['name']}", category=cat,
-                       size=n, area=comm["code"], lonlat=lonlat,
-                       address=f"{addr0}{unit['name']}{comm['name']}", branches=branches)
-            comm["org"] = tree.rows[-1] if len(branches) - before == 1 else None
-            comm["branches"] = [b[0] for b in branches[before:]]
-            comm["org_row"] = next(r for r in tree.rows if r["code"] == comm["branches"][0]["code"][:len(uorg["code"]) + 4])
+            inner = comm["geom"].buffer(-50)
+            lonlat = _point_in(rng, plane, comm["geom"] if inner.is_empty else inner)
+            comm["org"] = _unit_orgs(
+                tree,
+                rng,
+                parent=uorg,
+                name=f"{unit['name']}{comm['name']}",
+                category=cat,
+                size=n,
+                area=comm["code"],
+                lonlat=lonlat,
+                address=f"{addr0}{unit['name']}{comm['name']}",
+                branches=branches,
+            )
 
     # units: government departments, institutions, schools, SOEs, enterprises, social orgs
     unit_members = cfg.members - sum(b[1] for b in branches)
     urban_units = [u for u in areas["units"] if u["level"] == "street"]
-    gov = tree.add(name=f"中共{P.DISTRICT_NAME}直属机关工作委员会", level="working_committee",
-                   category="government", parent=district, area=dcode,
-                   lonlat=_jitter(rng, centre, 300), address=addr0)
-    edu = tree.add(name=f"中共{P.DISTRICT_NAME}教育工作委员会", level="working_committee",
-                   category="school", parent=district, area=dcode,
-                   lonlat=_jitter(rng, centre, 800), address=addr0)
-    soe = tree.add(name=f"中共{P.DISTRICT_NAME}国有资产监督管理委员会委员会", level="committee",
-                   category="soe", parent=district, area=dcode,
-                   lonlat=_jitter(rng, centre, 600), address=addr0)
+    gov = tree.add(
+        name=f"中共{P.DISTRICT_NAME}直属机关工作委员会",
+        level="working_committee",
+        category="government",
+        parent=district,
+        area=dcode,
+        lonlat=_jitter(rng, centre, 300),
+        address=addr0,
+    )
+    edu = tree.add(
+        name=f"中共{P.DISTRICT_NAME}教育工作委员会",
+        level="working_committee",
+        category="school",
+        parent=district,
+        area=dcode,
+        lonlat=_jitter(rng, centre, 800),
+        address=addr0,
+    )
+    soe = tree.add(
+        name=f"中共{P.DISTRICT_NAME}国有资产监督管理委员会委员会",
+        level="committee",
+        category="soe",
+        parent=district,
+        area=dcode,
+        lonlat=_jitter(rng, centre, 600),
+        address=addr0,
+    )
     kinds = [  # category, share of unit members, median size, parent
-        ("government", 0.18, 40, gov), ("public_institution", 0.16, 45, gov),
-        ("school", 0.16, 38, edu), ("soe", 0.12, 60, soe), ("non_public", 0.28, 20, None),
+        ("government", 0.18, 40, gov),
+        ("public_institution", 0.16, 45, gov),
+        ("school", 0.16, 38, edu),
+        ("soe", 0.12, 60, soe),
+        ("non_public", 0.28, 20, None),
         ("social_org", 0.10, 10, None),
     ]
     serial: dict[str, int] = {}
@@ -627,9 +755,18 @@ def _orgs(rng, cfg: Scale, plane: Plane, city: City, areas: dict, tree: OrgTree)
                     _joint_branch(tree, rng, smalls, category, branches, plane)
                     smalls, group_size = [], int(rng.integers(2, 6))
                 continue
-            _unit_orgs(tree, rng, parent=par, name=name, category=category, size=size,
-                       area=street["code"], lonlat=lonlat,
-                       address=f"{addr0}{street['name']}{name}", branches=branches)
+            _unit_orgs(
+                tree,
+                rng,
+                parent=par,
+                name=name,
+                category=category,
+                size=size,
+                area=street["code"],
+                lonlat=lonlat,
+                address=f"{addr0}{street['name']}{name}",
+                branches=branches,
+            )
         if smalls:
             _joint_branch(tree, rng, smalls, category, branches, plane)
 
@@ -638,9 +775,14 @@ def _orgs(rng, cfg: Scale, plane: Plane, city: City, areas: dict, tree: OrgTree)
     n_groups = 3 if cfg.members < 10_000 else (8 if cfg.members < 200_000 else 12)
     city_groups = {}
     for name, lon, lat, _w in P.DESTINATIONS[:n_groups]:
-        g = tree.add(name=f"中共{P.DISTRICT_NAME}驻{name}流动党员党支部", level="branch",
-                     category="migrant", parent=district, lonlat=_jitter(rng, (lon, lat), 2000),
-                     address=f"{name}市")
+        g = tree.add(
+            name=f"中共{P.DISTRICT_NAME}驻{name}流动党员党支部",
+            level="branch",
+            category="migrant",
+            parent=district,
+            lonlat=_jitter(rng, (lon, lat), 2000),
+            address=f"{name}市",
+        )
         city_groups[name] = g
     areas["migrant_groups"] = city_groups
     areas["destination_p"] = weights / weights.sum()
@@ -648,21 +790,41 @@ def _orgs(rng, cfg: Scale, plane: Plane, city: City, areas: dict, tree: OrgTree)
     # other counties: the orgs that keep the relationship of members who moved into the district
     areas["county_branches"] = []
     for ccode, cname, lon, lat in P.OTHER_COUNTIES:
-        corg = tree.add(name=f"中共{P.CITY_NAME}{cname}委员会", level="committee",
-                        category="government", parent=root, code=ccode,
-                        lonlat=_jitter(rng, (lon, lat), 500), address=f"{P.CITY_NAME}{cname}")
+        corg = tree.add(
+            name=f"中共{P.CITY_NAME}{cname}委员会",
+            level="committee",
+            category="government",
+            parent=root,
+            code=ccode,
+            lonlat=_jitter(rng, (lon, lat), 500),
+            address=f"{P.CITY_NAME}{cname}",
+        )
         for k in range(2 if cfg.members < 10_000 else 4):
             town = f"{cname}第{_cn(k + 1)}"
-            b = tree.add(name=f"{town}社区党支部", level="branch", category="community",
-                         parent=corg, lonlat=_jitter(rng, (lon, lat), 1500),
-                         address=f"{P.CITY_NAME}{cname}")
+            b = tree.add(
+                name=f"{town}社区党支部",
+                level="branch",
+                category="community",
+                parent=corg,
+                lonlat=_jitter(rng, (lon, lat), 1500),
+                address=f"{P.CITY_NAME}{cname}",
+            )
             areas["county_branches"].append(b)
     # a few dissolved branches, as real records have
-    for row in rng.choice([b for b in tree.rows if b["level"] == "branch" and b["category"] == "non_public"],
-                          size=min(3, len(tree.rows) // 100), replace=False):
-        clone = tree.add(name=row["name"].replace("党支部", "（已撤销）党支部"), level="branch",
-                         category="non_public", parent=next(r for r in tree.rows if r["id"] == row["parent_id"]),
-                         area=row["admin_area_code"], lonlat=row["lonlat"], address=row["address"])
+    for row in rng.choice(
+        [b for b in tree.rows if b["level"] == "branch" and b["category"] == "non_public"],
+        size=min(3, len(tree.rows) // 100),
+        replace=False,
+    ):
+        clone = tree.add(
+            name=row["name"].replace("党支部", "（已撤销）党支部"),
+            level="branch",
+            category="non_public",
+            parent=next(r for r in tree.rows if r["id"] == row["parent_id"]),
+            area=row["admin_area_code"],
+            lonlat=row["lonlat"],
+            address=row["address"],
+        )
         clone["status"] = "dissolved"
         clone["dissolved_on"] = dt.date(2024, int(rng.integers(1, 13)), 15)
     return branches
@@ -672,10 +834,18 @@ def _unit_name(rng, category: str, serial: dict) -> str:
     n = serial[category] = serial.get(category, 0) + 1
     if category == "government":
         base = P.GOVERNMENT_UNITS[(n - 1) % len(P.GOVERNMENT_UNITS)]
-        return base if n <= len(P.GOVERNMENT_UNITS) else f"{base}{_cn(n // len(P.GOVERNMENT_UNITS) + 1)}所"
+        return (
+            base
+            if n <= len(P.GOVERNMENT_UNITS)
+            else f"{base}{_cn(n // len(P.GOVERNMENT_UNITS) + 1)}所"
+        )
     if category == "public_institution":
         base = P.PUBLIC_INSTITUTIONS[(n - 1) % len(P.PUBLIC_INSTITUTIONS)]
-        return base if n <= len(P.PUBLIC_INSTITUTIONS) else f"{base}第{n // len(P.PUBLIC_INSTITUTIONS) + 1}分中心"
+        return (
+            base
+            if n <= len(P.PUBLIC_INSTITUTIONS)
+            else f"{base}第{n // len(P.PUBLIC_INSTITUTIONS) + 1}分中心"
+        )
     if category == "school":
         kind = P.SCHOOL_KINDS[(n - 1) % len(P.SCHOOL_KINDS)]
         return f"{P.DISTRICT_NAME}第{(n - 1) // len(P.SCHOOL_KINDS) + 1}{kind}"
@@ -687,17 +857,24 @@ def _unit_name(rng, category: str, serial: dict) -> str:
         trade = P.NON_PUBLIC_TRADES[int(rng.integers(len(P.NON_PUBLIC_TRADES)))]
         return f"榆林市{stem}{trade}" + (f"第{n}分公司" if n > 60 else "")
     base = P.SOCIAL_ORGS[(n - 1) % len(P.SOCIAL_ORGS)]
-    return f"{P.DISTRICT_NAME}{base}" + ("" if n <= len(P.SOCIAL_ORGS) else f"第{n // len(P.SOCIAL_ORGS) + 1}分会")
+    return f"{P.DISTRICT_NAME}{base}" + (
+        "" if n <= len(P.SOCIAL_ORGS) else f"第{n // len(P.SOCIAL_ORGS) + 1}分会"
+    )
 
 
 def _joint_branch(tree, rng, smalls, category, branches, plane) -> None:
     """Small units (each under 3 full members) share one joint branch (at most 5 units)."""
     street = smalls[0][2]
     kind = "非公企业" if category == "non_public" else "社会组织"
-    org = tree.add(name=f"{street['name']}{kind}第{_cn(len(branches) % 99 + 1)}联合党支部",
-                   level="joint_branch", category=category, parent=street["org"],
-                   area=street["code"], lonlat=_point_in(rng, plane, street["geom"]),
-                   address="、".join(s[0] for s in smalls))
+    org = tree.add(
+        name=f"{street['name']}{kind}第{_cn(len(branches) % 99 + 1)}联合党支部",
+        level="joint_branch",
+        category=category,
+        parent=street["org"],
+        area=street["code"],
+        lonlat=_point_in(rng, plane, street["geom"]),
+        address="、".join(s[0] for s in smalls),
+    )
     branches.append((org, sum(s[1] for s in smalls), street["code"]))
 
 
@@ -708,36 +885,71 @@ def _service_points(rng, plane: Plane, city: City, areas: dict, tree: OrgTree) -
 
     def add(code_area, serial, name, level, lonlat, org, area_m2, hours):
         k = int(rng.integers(4, len(P.SERVICES) + 1))
-        rows.append({
-            "code": f"SP{code_area}{serial:02d}", "name": name, "level": level,
-            "admin_area_code": code_area, "lonlat": lonlat,
-            "address": org["address"] if org else None, "opening_hours": hours,
-            "services": list(rng.choice(P.SERVICES, k, replace=False)),
-            "floor_area_m2": round(float(area_m2), 1),
-            "operating_org_id": org["id"] if org else None,
-            "phone": f"0912-{int(rng.integers(3000000, 3999999))}",
-        })
+        rows.append(
+            {
+                "code": f"SP{code_area}{serial:02d}",
+                "name": name,
+                "level": level,
+                "admin_area_code": code_area,
+                "lonlat": lonlat,
+                "address": org["address"] if org else None,
+                "opening_hours": hours,
+                "services": list(rng.choice(P.SERVICES, k, replace=False)),
+                "floor_area_m2": round(float(area_m2), 1),
+                "operating_org_id": org["id"] if org else None,
+                "phone": f"0912-{int(rng.integers(3000000, 3999999))}",
+            }
+        )
 
     weekday = "周一至周五 08:30-12:00，14:30-18:00"
     daily = "每天 09:00-21:00"
-    add(areas["district"]["code"], 1, f"{P.DISTRICT_NAME}党群服务中心", "district_centre",
-        _jitter(rng, P.CENTRE_LONLAT, 200), district_org, rng.uniform(2500, 4000), weekday)
+    add(
+        areas["district"]["code"],
+        1,
+        f"{P.DISTRICT_NAME}党群服务中心",
+        "district_centre",
+        _jitter(rng, P.CENTRE_LONLAT, 200),
+        district_org,
+        rng.uniform(2500, 4000),
+        weekday,
+    )
     for unit in areas["units"]:
         seat = plane.xy_to_lonlat(*unit["seat"])
-        add(unit["code"], 1, f"{unit['name']}党群服务中心", "street_centre",
-            _jitter(rng, (float(seat[0]), float(seat[1])), 80), unit["org"],
-            rng.uniform(600, 1500), weekday)
+        add(
+            unit["code"],
+            1,
+            f"{unit['name']}党群服务中心",
+            "street_centre",
+            _jitter(rng, (float(seat[0]), float(seat[1])), 80),
+            unit["org"],
+            rng.uniform(600, 1500),
+            weekday,
+        )
         for comm in unit["communities"]:
             urban = comm["level"] == "community"
             if rng.random() < (0.78 if urban else 0.55):
-                add(comm["code"], 1, f"{comm['name']}党群服务中心", "community_centre",
-                    _point_in(rng, plane, comm["geom"]), comm["org_row"],
-                    rng.uniform(150, 600), daily if urban else weekday)
+                add(
+                    comm["code"],
+                    1,
+                    f"{comm['name']}党群服务中心",
+                    "community_centre",
+                    _point_in(rng, plane, comm["geom"]),
+                    comm["org"],
+                    rng.uniform(150, 600),
+                    daily if urban else weekday,
+                )
             if urban and rng.random() < 0.16:
                 place = P.STATION_PLACES[int(rng.integers(len(P.STATION_PLACES)))]
-                add(comm["code"], 2, f"{comm['name']}{place}党群服务站", "station",
-                    _point_in(rng, plane, comm["geom"]), comm["org_row"],
-                    rng.uniform(40, 200), daily)
+                add(
+                    comm["code"],
+                    2,
+                    f"{comm['name']}{place}党群服务站",
+                    "station",
+                    _point_in(rng, plane, comm["geom"]),
+                    comm["org"],
+                    rng.uniform(40, 200),
+                    daily,
+                )
 
 
 def _members(rng, cfg, plane, city, areas, tree, branches, names) -> None:
@@ -753,8 +965,9 @@ def _members(rng, cfg, plane, city, areas, tree, branches, names) -> None:
     n_in = int(cfg.members * MOBILE_IN_RATE)
     county_sizes = [int(rng.integers(15, 41)) for _ in county]
     # members of the district, then members of other counties (some of whom live here now)
-    plan = [(b["id"], n, area) for b, n, area in branches] + \
-           [(b["id"], n, None) for b, n in zip(county, county_sizes, strict=True)]
+    plan = [(b["id"], n, area) for b, n, area in branches] + [
+        (b["id"], n, None) for b, n in zip(county, county_sizes, strict=True)
+    ]
     org_id = np.concatenate([np.full(n, oid, dtype=np.int64) for oid, n, _ in plan])
     n = len(org_id)
     home_grid = np.empty(n, dtype=np.int64)
@@ -767,10 +980,14 @@ def _members(rng, cfg, plane, city, areas, tree, branches, names) -> None:
         if not len(idx):
             idx = all_idx
         w = pop[idx] / pop[idx].sum()
-        home_grid[pos:pos + cnt] = rng.choice(idx, cnt, p=w)
+        home_grid[pos : pos + cnt] = rng.choice(idx, cnt, p=w)
         pos += cnt
-    in_district = np.concatenate([np.ones(sum(c for _, c, a in plan if a is not None), bool),
-                                  np.zeros(sum(county_sizes), bool)])
+    in_district = np.concatenate(
+        [
+            np.ones(sum(c for _, c, a in plan if a is not None), bool),
+            np.zeros(sum(county_sizes), bool),
+        ]
+    )
 
     # ages: four bands, shares close to the party's published age structure
     band = rng.choice(4, n, p=[0.27, 0.30, 0.20, 0.23])
@@ -783,8 +1000,9 @@ def _members(rng, cfg, plane, city, areas, tree, branches, names) -> None:
 
     probationary = rng.random(n) < 0.035
     join_age = np.minimum(18 + rng.exponential(9, n), age - 1)
-    join_year = np.maximum(birth_year + 18, np.minimum(birth_year + join_age.astype(int),
-                                                         REFERENCE_DATE.year - 2))
+    join_year = np.maximum(
+        birth_year + 18, np.minimum(birth_year + join_age.astype(int), REFERENCE_DATE.year - 2)
+    )
     ref = REFERENCE_DATE.toordinal()
     joined = np.array([dt.date(int(y), 1, 1).toordinal() for y in range(1940, 2030)])
     joined_ord = joined[np.clip(join_year - 1940, 0, len(joined) - 1)] + rng.integers(0, 365, n)
@@ -825,17 +1043,17 @@ def _members(rng, cfg, plane, city, areas, tree, branches, names) -> None:
         g = groups.get(name)
         if g is not None and rng.random() < 0.8:
             inflow[i] = g["id"]
-    # members of other counties living in the district now: the community branch where they live helps
+    # members of other counties who live in the district now: their community's branch helps
     comm_branch = {}
     for b, _n, area in branches:
         if area and area[9:] != "000":
             comm_branch.setdefault(area, b["id"])
     arriving = np.flatnonzero(~in_district)
-    arriving = arriving[settled[arriving]
-                        & (rng.random(len(arriving)) < min(1.0, n_in / max(len(arriving), 1)))]
-    village_grids = list(range(len(grids)))
+    arriving = arriving[
+        settled[arriving] & (rng.random(len(arriving)) < min(1.0, n_in / max(len(arriving), 1)))
+    ]
     for i in arriving:
-        gi = int(rng.choice(village_grids, p=pop / pop.sum()))
+        gi = int(rng.choice(len(grids), p=pop / pop.sum()))
         home[i] = points_in(rng, grid_geoms[gi], 1)[0]
         is_mobile[i] = True
         outflow[i] = org_id[i]
@@ -853,13 +1071,17 @@ def _members(rng, cfg, plane, city, areas, tree, branches, names) -> None:
     jitter = rng.normal(0, 0.004, (len(m_ids), 2))
     positions = base + jitter
     age_days = np.tile(np.array([20.0, 7.0, 0.5]), len(reporting)) + rng.uniform(0, 0.4, len(m_ids))
-    reported_at = np.datetime64(f"{REFERENCE_DATE.isoformat()}T12:00:00") - \
-        (age_days * 86400).astype("timedelta64[s]")
+    reported_at = np.datetime64(f"{REFERENCE_DATE.isoformat()}T12:00:00") - (
+        age_days * 86400
+    ).astype("timedelta64[s]")
     city.positions = {
-        "report_id": [f"demo-{m}-{j}" for m, j in zip(m_ids, np.tile(np.arange(k), len(reporting)),
-                                                       strict=True)],
+        "report_id": [
+            f"demo-{m}-{j}"
+            for m, j in zip(m_ids, np.tile(np.arange(k), len(reporting)), strict=True)
+        ],
         "member_id": m_ids,
-        "lon": positions[:, 0], "lat": positions[:, 1],
+        "lon": positions[:, 0],
+        "lat": positions[:, 1],
         "reported_at": reported_at,
         "source": np.where(rng.random(len(m_ids)) < 0.8, "gps", "network"),
         "accuracy_m": np.round(rng.uniform(5, 60, len(m_ids)), 1),
@@ -890,14 +1112,18 @@ def _members(rng, cfg, plane, city, areas, tree, branches, names) -> None:
         "joined_on": joined_ord,
         "status": status,
         "phone": names.phones(n),
-        "home_lon": home_lon, "home_lat": home_lat,
+        "home_lon": home_lon,
+        "home_lat": home_lat,
         "is_mobile": is_mobile,
         "outflow_org_id": outflow,
         "inflow_org_id": inflow,
         "mobile_destination": dest_name,
-        "dest_lon": dest_lon, "dest_lat": dest_lat,
+        "dest_lon": dest_lon,
+        "dest_lat": dest_lat,
         "mobile_since": since,
-        "cur_lon": cur[:, 0], "cur_lat": cur[:, 1], "cur_at": cur_at,
+        "cur_lon": cur[:, 0],
+        "cur_lat": cur[:, 1],
+        "cur_at": cur_at,
     }
 
     # grid party groups: each urban grid's group sits in its community's first branch

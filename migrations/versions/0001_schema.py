@@ -15,8 +15,14 @@ branch_labels = None
 depends_on = None
 
 TABLES = (
-    "roads", "road_vertices", "service_points", "grids", "member_positions", "members",
-    "party_orgs", "admin_areas",
+    "roads",
+    "road_vertices",
+    "service_points",
+    "grids",
+    "member_positions",
+    "members",
+    "party_orgs",
+    "admin_areas",
 )
 
 
@@ -29,7 +35,12 @@ def downgrade() -> None:
     """Drop everything upgrade created."""
     for table in TABLES:
         op.execute(f"DROP TABLE IF EXISTS {table} CASCADE")
-    for fn in ("grid_within_community", "party_org_move_subtree", "party_org_check_children",
-               "party_org_place_in_tree", "party_org_path_is_derived"):
+    for fn in (
+        "grid_within_community",
+        "party_org_move_subtree",
+        "party_org_check_children",
+        "party_org_place_in_tree",
+        "party_org_path_is_derived",
+    ):
         op.execute(f"DROP FUNCTION IF EXISTS {fn}()")
     op.execute("DROP FUNCTION IF EXISTS org_level_may_contain(text, text)")
