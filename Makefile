@@ -30,6 +30,7 @@ run: setup
 	$(BIN)/mapsvc serve --port $(PORT)
 
 test: setup
+	@scripts/system-packages.sh --test
 	$(BIN)/pytest
 
 bench: setup

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages the project needs when they are missing: with apt-get when
 # running as root, otherwise print the exact command to run and fail.
+# --test adds what the test suite needs beyond the service (a browser and fonts).
 set -euo pipefail
 
 packages=()
@@ -9,7 +10,10 @@ if [ -z "${DATABASE_URL:-}" ]; then
   packages+=(postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting)
 fi
 python3 -c 'import venv, ensurepip' 2>/dev/null || packages+=(python3-venv)
-# later test suites drive pages in a real browser with Chinese fonts
+if [ "${1:-}" = "--test" ]; then
+  # the test suite drives pages in a real headless browser, with Chinese fonts
+  packages+=(chromium fonts-wqy-microhei)
+fi
 packages+=(${EXTRA_SYSTEM_PACKAGES:-})
 
 missing=()

@@ -1,0 +1,19 @@
+"""Pages for people: server-rendered shells whose data comes from /api/v1."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/")
+def index():
+    """The landing page: what this service offers."""
+    return render_template("index.html")
+
+
+@bp.get("/nearest")
+def nearest_page():
+    """The grid worker's phone page: where am I, what is nearest, how do I get there."""
+    return render_template("nearest.html")
