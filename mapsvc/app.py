@@ -21,7 +21,10 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
 
-    from mapsvc import health
+    from mapsvc import api, errors, health, pages
 
+    errors.register(app)
     app.register_blueprint(health.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
     return app

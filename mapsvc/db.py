@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from psycopg2.extras import RealDictCursor
 from sqlalchemy import Engine, create_engine
 
 from mapsvc.config import external_database_url
@@ -34,3 +37,18 @@ def engine_for(url: str) -> Engine:
         pool_recycle=1800,
         connect_args={"connect_timeout": 3, "application_name": "mapsvc"},
     )
+
+
+@contextmanager
+def cursor(url: str) -> Iterator[RealDictCursor]:
+    """A dict cursor on a pooled connection: committed on success, rolled back on error."""
+    conn = engine_for(url).raw_connection()
+    try:
+        cur = conn.cursor(cursor_factory=RealDictCursor)
+        yield cur
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    finally:
+        conn.close()  # back to the pool

@@ -32,3 +32,10 @@ def current_revision(url: str) -> str | None:
         if not exists:
             return None
         return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def head_revision() -> str:
+    """The newest revision among the project's migrations."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("")).get_current_head()

@@ -39,9 +39,9 @@ class Scale:
 
 
 SCALES = {
-    "small": Scale(3, 2, (3, 4), (3, 3), 5, 2, 1_800, 16, 3.5, 500),
-    "city": Scale(12, 19, (8, 10), (6, 9), 7, 2, 68_000, 38, 6.5, 350),
-    "large": Scale(12, 19, (9, 11), (7, 9), 25, 5, 1_000_000, 38, 6.5, 250),
+    "small": Scale(3, 2, (3, 4), (3, 3), 5, 2, 1_800, 16, 3.5, 250),
+    "city": Scale(12, 19, (8, 10), (6, 9), 7, 2, 68_000, 38, 6.5, 200),
+    "large": Scale(12, 19, (9, 11), (7, 9), 25, 5, 1_000_000, 38, 6.5, 200),
 }
 
 # share of the district's members held by community and village orgs; the rest are in units

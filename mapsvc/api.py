@@ -1,0 +1,169 @@
+"""/api/v1: lookups for people and pages (locate, nearest, search, admin areas).
+
+Routes parse the request (mapsvc.params), call a service function, and shape the response;
+they build no SQL.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+
+from geodata import crs as crsmod
+from mapsvc import db, labels, lookup, params
+from mapsvc.errors import ApiError
+from mapsvc.search import NameIndex
+from mapsvc.sql import query
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+KIND_LABELS = {
+    "branch": "党支部",
+    "service_point": "党群服务中心",
+    "migrant_group": "流动党员党支部",
+}
+
+
+def _cursor():
+    return db.cursor(current_app.config["DATABASE_URL"])
+
+
+def _out_point(lon: float, lat: float, out: crsmod.Crs) -> list[float]:
+    x, y = crsmod.from_wgs84(lon, lat, out)
+    return [round(float(x), 7), round(float(y), 7)]
+
+
+@bp.get("/nearest")
+def nearest():
+    """The k nearest branches, service points or migrant groups, as GeoJSON."""
+    args = request.args
+    lon, lat, in_crs = params.point(args)
+    kind = params.choice(args, "kind", KIND_LABELS, default="branch")
+    k = params.integer(args, "k", default=5, lo=1, hi=50)
+    max_m = params.positive(args, "max_distance_m")
+    category = params.choice(args, "category", lookup.KINDS[kind].filter_values)
+    out = crsmod.parse_crs(args.get("out_crs") or "wgs84")
+    with _cursor() as cur:
+        sites = lookup.nearest_sites(
+            cur, lon, lat, kind, k, max_distance_m=max_m, category=category
+        )
+    features = [
+        {
+            "type": "Feature",
+            "id": s["id"],
+            "geometry": {"type": "Point", "coordinates": _out_point(s["lon"], s["lat"], out)},
+            "properties": {
+                **s["properties"],
+                "kind": kind,
+                "distance_m": s["distance_m"],
+                "bearing_deg": s["bearing_deg"],
+                "network_distance_m": s["network_distance_m"],
+                "walk_minutes": s["walk_minutes"],
+                "walk_basis": s["walk_basis"],
+                "navigation": s["navigation"],
+            },
+        }
+        for s in sites
+    ]
+    return jsonify(
+        {
+            "type": "FeatureCollection",
+            "features": features,
+            "numberReturned": len(features),
+            "crs": out.name,
+            "query": {
+                "lon": float(args["lon"]),
+                "lat": float(args["lat"]),
+                "crs": in_crs.name,
+                "kind": kind,
+                "k": k,
+            },
+            "walking_speed_m_per_min": lookup.WALKING_SPEED_M_PER_MIN,
+        }
+    )
+
+
+@bp.get("/locate")
+def locate():
+    """Which district, street, community, grid and branch a point falls in."""
+    lon, lat, in_crs = params.point(request.args)
+    with_geometry = params.flag(request.args, "with_geometry")
+    with _cursor() as cur:
+        found = lookup.locate(cur, lon, lat, with_geometry=with_geometry)
+    if found is None:
+        raise ApiError(
+            404,
+            "outside_area",
+            f"该位置（经度 {lon:.6f}，纬度 {lat:.6f}）不在本系统覆盖的任何行政区域内",
+            f"the point (lon {lon:.6f}, lat {lat:.6f}) lies outside every "
+            "administrative area this service covers",
+        )
+    return jsonify({"point": {"lon": lon, "lat": lat}, "crs": in_crs.name, **found})
+
+
+_SEARCH_INDEX: dict[str, NameIndex] = {}
+
+
+@bp.get("/search")
+def search():
+    """Areas, grids, orgs and service points by name, code or pinyin."""
+    q = (request.args.get("q") or "").strip()
+    if not q:
+        raise ApiError(400, "missing_parameter", "缺少参数 q（搜索词）", "parameter q is missing")
+    if len(q) > 50:
+        raise ApiError(400, "too_long", "搜索词不能超过 50 个字", "q must be at most 50 characters")
+    limit = params.integer(request.args, "limit", default=10, lo=1, hi=50)
+    index = _SEARCH_INDEX.setdefault(current_app.config["DATABASE_URL"], NameIndex())
+    with _cursor() as cur:
+        found, total = index.search(cur, q, limit)
+    return jsonify(
+        {
+            "items": [
+                {
+                    "kind": e.kind,
+                    "id": e.id,
+                    "code": e.code,
+                    "name": e.name,
+                    "level": e.level,
+                    "detail": e.detail,
+                    "lon": e.lon,
+                    "lat": e.lat,
+                }
+                for e in found
+            ],
+            "total": total,
+        }
+    )
+
+
+@bp.get("/admin-areas")
+def admin_areas():
+    """Districts, streets and towns, communities and villages, with GeoJSON geometry."""
+    args = request.args
+    levels = [v for v in (args.get("level") or "").split(",") if v] or None
+    for v in levels or []:
+        params.choice({"level": v}, "level", labels.AREA_LEVELS)
+    geometry = params.choice(
+        args, "geometry", {"full": "完整", "simplified": "简化", "none": "无"}, default="full"
+    )
+    limit = params.integer(args, "limit", default=100, lo=1, hi=5000)
+    offset = params.integer(args, "offset", default=0, lo=0, hi=10**9)
+    with _cursor() as cur:
+        cur.execute(
+            query("admin_areas"),
+            {
+                "levels": levels,
+                "parent_code": args.get("parent_code") or None,
+                "code": args.get("code") or None,
+                "q": args.get("q") or None,
+                "geometry": geometry,
+                "limit": limit,
+                "offset": offset,
+            },
+        )
+        rows = cur.fetchall()
+    total = rows[0]["total"] if rows else 0
+    items = [
+        {k: v for k, v in r.items() if k != "total" and (k != "geometry" or geometry != "none")}
+        for r in rows
+    ]
+    return jsonify({"items": items, "total": total, "limit": limit, "offset": offset})

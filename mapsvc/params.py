@@ -1,0 +1,118 @@
+"""Parsing of query parameters: every value is checked here, and refused in both languages."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from geodata import crs as crsmod
+from mapsvc.errors import bad_request
+
+
+def number(args: Mapping, name: str, *, required: bool = True) -> float | None:
+    """A finite number from args[name]."""
+    raw = args.get(name)
+    if raw is None or str(raw).strip() == "":
+        if required:
+            raise bad_request(
+                "missing_parameter", f"缺少参数 {name}", f"parameter {name} is missing"
+            )
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise bad_request(
+            "not_a_number",
+            f"参数 {name} 不是数字：{raw}",
+            f"parameter {name} is not a number: {raw}",
+        ) from None
+    if not math.isfinite(value):
+        raise bad_request(
+            "not_a_number",
+            f"参数 {name} 不是有限的数字：{raw}",
+            f"parameter {name} is not a finite number: {raw}",
+        )
+    return value
+
+
+def integer(args: Mapping, name: str, *, default: int, lo: int, hi: int) -> int:
+    """An integer in [lo, hi] from args[name], or default when absent."""
+    raw = args.get(name)
+    if raw is None or str(raw).strip() == "":
+        return default
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        raise bad_request(
+            "not_an_integer",
+            f"参数 {name} 应为整数：{raw}",
+            f"parameter {name} must be an integer: {raw}",
+        ) from None
+    if not lo <= value <= hi:
+        raise bad_request(
+            "out_of_range",
+            f"参数 {name} 应在 {lo} 到 {hi} 之间：{raw}",
+            f"parameter {name} must be between {lo} and {hi}: {raw}",
+        )
+    return value
+
+
+def positive(args: Mapping, name: str) -> float | None:
+    """An optional number greater than zero."""
+    value = number(args, name, required=False)
+    if value is not None and value <= 0:
+        raise bad_request(
+            "out_of_range",
+            f"参数 {name} 应大于 0：{value:g}",
+            f"parameter {name} must be greater than 0: {value:g}",
+        )
+    return value
+
+
+def choice(
+    args: Mapping,
+    name: str,
+    options: Mapping[str, str],
+    *,
+    default: str | None = None,
+) -> str | None:
+    """One of options (value → Chinese label) from args[name]."""
+    raw = args.get(name)
+    if raw is None or raw == "":
+        if default is None:
+            return None
+        return default
+    if raw not in options:
+        listed = "、".join(options)
+        raise bad_request(
+            f"unknown_{name}",
+            f"未知的 {name}：{raw}（可选：{listed}）",
+            f"unknown {name}: {raw} (one of: {', '.join(options)})",
+        )
+    return raw
+
+
+def flag(args: Mapping, name: str) -> bool:
+    """A boolean flag: true/1/yes or false/0/no."""
+    raw = str(args.get(name, "")).strip().lower()
+    if raw in ("", "false", "0", "no"):
+        return False
+    if raw in ("true", "1", "yes"):
+        return True
+    raise bad_request(
+        "not_a_boolean",
+        f"参数 {name} 应为 true 或 false：{raw}",
+        f"parameter {name} must be true or false: {raw}",
+    )
+
+
+def point(args: Mapping) -> tuple[float, float, crsmod.Crs]:
+    """lon, lat (and crs, default wgs84) as WGS84 lon/lat inside China, plus the input CRS."""
+    x = number(args, "lon")
+    y = number(args, "lat")
+    crs = crsmod.parse_crs(args.get("crs") or "wgs84")
+    if crs.is_geographic:
+        crsmod.check_lonlat_in_china(x, y)  # swapped or outside, said in the input's own terms
+    lon, lat = crsmod.to_wgs84(x, y, crs)
+    crsmod.check_lonlat_in_china(lon, lat)
+    return float(lon), float(lat), crs
