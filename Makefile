@@ -34,6 +34,7 @@ test: setup
 	$(BIN)/pytest
 
 bench: setup
+	@scripts/system-packages.sh --bench
 	$(BIN)/python -m bench
 
 lint: venv

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from psycopg2 import sql as pgsql
 
 from mapsvc import labels, navigation
-from mapsvc.sql import query
+from mapsvc.sql import execute, query
 
 WALKING_SPEED_M_PER_MIN = 75.0  # 4.5 km/h, a common planning figure for adults on foot
 MAX_SNAP_M = 800.0  # farther than this from any road, a network distance means nothing
@@ -50,8 +50,10 @@ def nearest_sites(
     statement = pgsql.SQL(query("nearest")).format(
         source=pgsql.Identifier(site.source), filter_column=pgsql.Identifier(site.filter_column)
     )
-    cur.execute(
-        statement, {"lon": lon, "lat": lat, "k": k, "filter": category, "max_m": max_distance_m}
+    execute(
+        cur,
+        statement.as_string(cur.connection),
+        {"lon": lon, "lat": lat, "k": k, "filter": category, "max_m": max_distance_m},
     )
     rows = [dict(r) for r in cur.fetchall()]
     routed = (
@@ -77,29 +79,44 @@ def network_distances(cur, lon: float, lat: float, targets: list[dict]) -> dict[
     """Walking metres along roads from (lon, lat) to each target {id, lon, lat}.
 
     Both ends join the network at the nearest point of the nearest edge; None where a point
-    lies more than MAX_SNAP_M from every road or no route exists.
+    lies more than MAX_SNAP_M from every road or no route exists. Short walks come from the
+    precomputed road_walks; longer ones are routed with pgr_dijkstraCost.
     """
     if not targets:
         return {}
     lons = [lon, *(t["lon"] for t in targets)]
     lats = [lat, *(t["lat"] for t in targets)]
     arrays = {"pids": list(range(1, len(lons) + 1)), "lons": lons, "lats": lats}  # 1: origin
-    # only the part of the network around the trip: routing over it costs little
-    margin = ROUTE_MARGIN_DEG
-    box = (min(lons) - margin, min(lats) - margin, max(lons) + margin, max(lats) + margin)
-    edges = pgsql.SQL(
-        "SELECT id, source, target, length_m AS cost, length_m AS reverse_cost FROM roads "
-        "WHERE geom && ST_MakeEnvelope({}, {}, {}, {}, 4326)"
-    ).format(*(pgsql.Literal(float(v)) for v in box))
-    statement = query("road_route").replace("{snap}", query("road_snap"))
-    cur.execute(
-        statement, {**arrays, "edges": edges.as_string(cur.connection), "max_snap_m": MAX_SNAP_M}
-    )
-    routed = {r["pid"]: r["network_m"] for r in cur.fetchall()}
-    return {
-        t["id"]: None if routed.get(pid) is None else round(routed[pid], 1)
-        for pid, t in enumerate(targets, start=2)
-    }
+    snap = query("road_snap")
+    execute(cur, query("road_walk").replace("{snap}", snap), {**arrays, "max_snap_m": MAX_SNAP_M})
+    found = {r["pid"]: r for r in cur.fetchall()}
+    far = [pid for pid, r in found.items() if r["needs_route"]]
+    if far:
+        keep = [0, *(p - 1 for p in far)]  # the origin and the far targets
+        sub = {k: [v[i] for i in keep] for k, v in arrays.items()}
+        sub["pids"] = [1, *far]
+        # only the part of the network around the trip: routing over it costs little
+        m = ROUTE_MARGIN_DEG
+        box = (
+            min(sub["lons"]) - m,
+            min(sub["lats"]) - m,
+            max(sub["lons"]) + m,
+            max(sub["lats"]) + m,
+        )
+        edges = pgsql.SQL(
+            "SELECT id, source, target, length_m AS cost, length_m AS reverse_cost FROM roads "
+            "WHERE geom && ST_MakeEnvelope({}, {}, {}, {}, 4326)"
+        ).format(*(pgsql.Literal(float(v)) for v in box))
+        cur.execute(
+            query("road_route_search").replace("{snap}", snap),
+            {**sub, "edges": edges.as_string(cur.connection), "max_snap_m": MAX_SNAP_M},
+        )
+        found.update({r["pid"]: r for r in cur.fetchall()})
+    out = {}
+    for pid, t in enumerate(targets, start=2):
+        metres = found.get(pid, {}).get("network_m")
+        out[t["id"]] = None if metres is None else round(metres, 1)
+    return out
 
 
 def locate(cur, lon: float, lat: float, *, with_geometry: bool = False) -> dict | None:

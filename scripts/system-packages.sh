@@ -2,6 +2,7 @@
 # Install the Debian packages the project needs when they are missing: with apt-get when
 # running as root, otherwise print the exact command to run and fail.
 # --test adds what the test suite needs beyond the service (a browser and fonts).
+# --bench adds what the benchmarks need (wrk, an HTTP load generator).
 set -euo pipefail
 
 packages=()
@@ -13,6 +14,10 @@ python3 -c 'import venv, ensurepip' 2>/dev/null || packages+=(python3-venv)
 if [ "${1:-}" = "--test" ]; then
   # the test suite drives pages in a real headless browser, with Chinese fonts
   packages+=(chromium fonts-wqy-microhei)
+fi
+if [ "${1:-}" = "--bench" ]; then
+  # bench nearest loads the running service with wrk
+  packages+=(wrk)
 fi
 packages+=(${EXTRA_SYSTEM_PACKAGES:-})
 

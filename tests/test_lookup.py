@@ -312,3 +312,42 @@ def test_unknown_api_path_is_json_404(client):
     res = client.get("/api/v1/nowhere")
     assert res.status_code == 404
     assert res.get_json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize("reach_m", [2000, 300])
+def test_precomputed_walks_agree_with_routing_on_the_fly(conn, reach_m):
+    # the lookup reads short walks from road_walks and routes longer ones with pgRouting; with
+    # any reach, each answer must equal a pgRouting search over the whole network
+    from psycopg2.extras import RealDictCursor
+
+    from mapsvc import lookup
+    from mapsvc.sql import query
+
+    cur = conn.cursor(cursor_factory=RealDictCursor)
+    cur.execute("SELECT refresh_road_walks(%s)", (reach_m,))  # rolled back after the test
+    rng = random.Random(reach_m)
+    whole = "SELECT id, source, target, length_m AS cost, length_m AS reverse_cost FROM roads"
+    for _ in range(12):
+        lon, lat = 109.7345 + rng.uniform(-0.02, 0.02), 38.2852 + rng.uniform(-0.015, 0.015)
+        targets = [
+            {
+                "id": i,
+                "lon": lon + rng.uniform(-0.012, 0.012),
+                "lat": lat + rng.uniform(-0.009, 0.009),
+            }
+            for i in range(1, 4)
+        ]
+        got = lookup.network_distances(cur, lon, lat, targets)
+        cur.execute(
+            query("road_route_search").replace("{snap}", query("road_snap")),
+            {
+                "pids": [1, 2, 3, 4],
+                "lons": [lon] + [t["lon"] for t in targets],
+                "lats": [lat] + [t["lat"] for t in targets],
+                "edges": whole,
+                "max_snap_m": lookup.MAX_SNAP_M,
+            },
+        )
+        expected = {r["pid"] - 1: r["network_m"] for r in cur.fetchall()}
+        for t in targets:
+            assert got[t["id"]] == pytest.approx(expected[t["id"]], abs=0.2)

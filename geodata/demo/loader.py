@@ -304,6 +304,8 @@ def _write(cur, city: City, progress) -> dict[str, int]:
             for r, g in zip(city.roads, lines, strict=True)
         ),
     )
+    cur.execute("SELECT refresh_road_walks()")
+    counts["road_walks"] = cur.fetchone()[0]
     _step(progress, "roads", t, counts["roads"])
 
     counts["members"] = _copy_members(cur, city.members, progress, t)

@@ -1,14 +1,53 @@
-"""The service's SQL, one file a query, loaded by name."""
+"""The service's SQL, one file a query, loaded by name and run as prepared statements.
+
+Queries on hot paths (nearest, walking distance) take longer to plan than to run, so
+`execute` prepares each one once per database session and then only EXECUTEs it.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import re
 from functools import cache
 from pathlib import Path
 
 _DIR = Path(__file__).parent
+_NAMED = re.compile(r"%\((\w+)\)s")
+_prepared: dict[int, set[str]] = {}  # backend pid → statements prepared in that session
 
 
 @cache
 def query(name: str) -> str:
     """The text of mapsvc/sql/<name>.sql."""
     return (_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+@cache
+def _positional(text: str) -> tuple[str, str, tuple[str, ...]]:
+    """(statement name, text with $n placeholders, parameter names in $n order)."""
+    names: list[str] = []
+
+    def number(m: re.Match) -> str:
+        if m.group(1) not in names:
+            names.append(m.group(1))
+        return f"${names.index(m.group(1)) + 1}"
+
+    body = _NAMED.sub(number, text).replace("%%", "%")
+    digest = hashlib.sha1(text.encode()).hexdigest()[:16]
+    return f"q_{digest}", body, tuple(names)
+
+
+def execute(cur, text: str, params: dict) -> None:
+    """Run text (with %(name)s placeholders) as a prepared statement on cur's session."""
+    name, body, names = _positional(text)
+    pid = cur.connection.get_backend_pid()
+    done = _prepared.setdefault(pid, set())
+    if name not in done:
+        cur.execute(f"PREPARE {name} AS {body}")
+        done.add(name)
+    if names:
+        cur.execute(
+            f"EXECUTE {name} ({', '.join(['%s'] * len(names))})", [params[n] for n in names]
+        )
+    else:
+        cur.execute(f"EXECUTE {name}")

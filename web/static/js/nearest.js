@@ -43,11 +43,13 @@
 
   function debounce(fn, ms) {
     var timer = null;
-    return function () {
+    var wrapped = function () {
       var args = arguments, self = this;
       clearTimeout(timer);
-      timer = setTimeout(function () { fn.apply(self, args); }, ms);
+      timer = setTimeout(function () { timer = null; fn.apply(self, args); }, ms);
     };
+    wrapped.cancel = function () { clearTimeout(timer); timer = null; };
+    return wrapped;
   }
 
   function label(prefix, value) {
@@ -69,6 +71,15 @@
   function formatWalk(minutes) {
     if (minutes === null || minutes === undefined || isNaN(minutes)) return "";
     return t("walk", { n: Math.max(1, Math.round(minutes)) });
+  }
+
+  /* A line of parts separated by " · ", each part kept on one line. */
+  function nowrapParts(cls, parts) {
+    var line = h("span", { class: cls });
+    parts.filter(function (p) { return p; }).forEach(function (p, i) {
+      line.appendChild(h("span", { class: "nowrap" }, (i ? t("sep") : "") + p));
+    });
+    return line;
   }
 
   function joinNonEmpty(parts) {
@@ -143,6 +154,11 @@
 
   map.createPane("areas").style.zIndex = 350;
   map.createPane("focus").style.zIndex = 380;
+  // labels of areas and of "my position" sit under the numbered markers (600), not over them
+  map.createPane("areaLabels").style.zIndex = 450;
+  map.createPane("meLabel").style.zIndex = 590;
+  map.getPane("areaLabels").style.pointerEvents = "none";
+  map.getPane("meLabel").style.pointerEvents = "none";
 
   var areasLayer = null;
   var communityLayer = null;
@@ -159,7 +175,7 @@
 
   function updateZoomClasses() {
     var z = map.getZoom();
-    mapEl.classList.toggle("show-town-labels", z >= 9.75);
+    mapEl.classList.toggle("show-town-labels", z >= 9);
     mapEl.classList.toggle("show-street-labels", z >= 12);
   }
   map.on("zoomend", updateZoomClasses);
@@ -180,7 +196,7 @@
         style: function (f) { return AREA_STYLE[f.properties.level] || AREA_STYLE.street; },
         onEachFeature: function (f, layer) {
           layer.bindTooltip(f.properties.name, {
-            permanent: true, direction: "center", interactive: false,
+            permanent: true, direction: "center", interactive: false, pane: "areaLabels",
             className: "area-label area-label-" + f.properties.level
           });
         }
@@ -227,12 +243,17 @@
     });
   }
 
+  function meLabel(pos) {
+    if (pos.source === "gps") return t("myPosition");
+    return pos.label || t("selectedPlace");
+  }
+
   function placeMe(pos) {
     var ll = [pos.lat, pos.lon];
-    var tip = pos.source === "gps" ? t("myPosition") : t("selectedPlace");
+    var tip = meLabel(pos);
     if (!meMarker) {
       meMarker = L.marker(ll, { icon: meIcon(), keyboard: false, zIndexOffset: 500, interactive: false })
-        .bindTooltip(tip, { permanent: true, direction: "top", className: "me-label" })
+        .bindTooltip(tip, { permanent: true, direction: "top", className: "me-label", pane: "meLabel" })
         .addTo(map);
     } else {
       meMarker.setLatLng(ll);
@@ -302,7 +323,8 @@
     if (focus) b.extend(focus.getBounds());
     resultMarkers.forEach(function (m) { if (m) b.extend(m.getLatLng()); });
     if (onlyIfOutside && map.getBounds().pad(-0.05).contains(b)) return;
-    map.fitBounds(b, { padding: [28, 28], maxZoom: 17 });
+    // leave room for the zoom buttons at the bottom right
+    map.fitBounds(b, { paddingTopLeft: [28, 36], paddingBottomRight: [66, 28], maxZoom: 17 });
   }
 
   /* ------------------------------------------------------------------ notice */
@@ -339,6 +361,7 @@
                   accuracy: extra && extra.accuracy, label: extra && extra.label };
     state.activeIndex = null;
     hideNotice();
+    mapStatus.hidden = true;
     placeMe(state.pos);
     clearFocus();
     state.locate = { status: "loading" };
@@ -347,6 +370,8 @@
     KINDS.forEach(renderList);
     drawResultMarkers();
     if (source !== "map") map.panTo([lat, lon]);
+    // a tap near the edge: bring the point (and its label) fully into view
+    else map.panInside([lat, lon], { paddingTopLeft: [80, 56], paddingBottomRight: [80, 30] });
 
     var q = coordQuery(state.pos);
     var pending = 1 + KINDS.length;
@@ -422,7 +447,8 @@
       return;
     }
     if (s.status === "error") {
-      whereBody.appendChild(h("p", { class: "where-error", dataset: { field: "error" } }, errorText(s.err)));
+      whereBody.appendChild(h("p", { class: "where-error", dataset: { field: "error" } },
+        t(s.err && s.err.status === 404 ? "whereOutside" : "whereUnknown")));
       whereBody.appendChild(coordsLine());
       return;
     }
@@ -468,7 +494,8 @@
       var dist = sp.distance_m;
       spVal = h("span", null,
         h("span", { class: "name", dataset: { field: "service-point" } }, sp.name),
-        h("span", { class: "sub" }, joinNonEmpty([label("sp_", sp.level), formatDistance(dist), formatWalk(sp.walk_minutes)])));
+        h("span", { class: "sub" }, label("sp_", sp.level)),
+        nowrapParts("sub", [formatDistance(dist), formatWalk(sp.walk_minutes)]));
       var nav = navLinks(sp.navigation, sp.name, true);
       if (nav) spVal.appendChild(nav);
     } else {
@@ -500,22 +527,24 @@
     var meta = kind === "branch"
       ? joinNonEmpty([label("org_", p.level), label("cat_", p.category)])
       : joinNonEmpty([label("sp_", p.level), p.opening_hours ? t("openingHours") + " " + p.opening_hours : ""]);
-    var distParts = [h("strong", { class: "dist" }, formatDistance(p.distance_m))];
     var walk = formatWalk(p.walk_minutes);
     var net = (p.network_distance_m !== null && p.network_distance_m !== undefined)
       ? t("networkDistance", { d: formatDistance(p.network_distance_m) }) : "";
-    var rest = joinNonEmpty([walk, net]);
+    var distLine = h("span", { class: "result-dist" }, h("strong", { class: "dist" }, formatDistance(p.distance_m)));
+    [walk, net].forEach(function (part) {
+      if (part) distLine.appendChild(h("span", { class: "nowrap" }, t("sep") + part));
+    });
     var active = state.activeIndex === i;
     var main = h("button", {
         class: "result-main", type: "button", "aria-pressed": active ? "true" : "false",
-        "aria-label": t("showOnMap", { n: i + 1, name: p.name }),
+        title: t("showOnMap", { n: i + 1, name: p.name }),
         onclick: function () { highlight(i, { fromList: true }); }
       },
       h("span", { class: "num num-" + kind, "aria-hidden": "true" }, String(i + 1)),
       h("span", { class: "result-text" },
         h("span", { class: "result-name" }, p.name || "—"),
         meta ? h("span", { class: "result-meta" }, meta) : null,
-        h("span", { class: "result-dist" }, distParts[0], rest ? h("span", null, t("sep") + rest) : null),
+        distLine,
         p.address ? h("span", { class: "result-addr" }, p.address) : null));
     var li = h("li", {
       class: "result" + (active ? " is-active" : ""),
@@ -579,7 +608,10 @@
       if (on) m.openTooltip(); else m.closeTooltip();
     });
     var m = resultMarkers[i];
-    if (m && opts && opts.fromList) map.panInside(m.getLatLng(), { padding: [40, 40] });
+    // keep clear of the zoom buttons (right) and the tooltip above the marker
+    if (m && opts && opts.fromList) {
+      map.panInside(m.getLatLng(), { paddingTopLeft: [120, 70], paddingBottomRight: [125, 40] });
+    }
   }
 
   /* ------------------------------------------------------------------ tabs */
@@ -587,8 +619,12 @@
   var tabs = Array.prototype.slice.call(document.querySelectorAll(".tab"));
 
   function selectTab(kind, focus) {
-    if (state.activeKind !== kind) state.activeIndex = null;
+    var changed = state.activeKind !== kind;
     state.activeKind = kind;
+    if (changed) {
+      state.activeIndex = null;
+      renderList(kind);
+    }
     tabs.forEach(function (tab) {
       var on = tab.dataset.kind === kind;
       tab.setAttribute("aria-selected", on ? "true" : "false");
@@ -598,7 +634,7 @@
     });
     document.body.dataset.kind = kind;
     drawResultMarkers();
-    if (state.lists[kind].status === "ok" && state.locate.status === "ok") fitToContext(true);
+    if (changed && state.lists[kind].status === "ok" && state.locate.status === "ok") fitToContext(false);
   }
 
   tabs.forEach(function (tab, idx) {
@@ -670,6 +706,11 @@
 
   function choose(item) {
     if (!item) return;
+    // a search still waiting (debounce) or under way must not reopen the list
+    runSearch.cancel();
+    search.seq++;
+    search.q = item.name;
+    search.items = [];
     input.value = item.name;
     closeSuggestions();
     input.blur();
@@ -751,7 +792,7 @@
     renderNotice();
     if (search.items.length) renderSuggestions();
     if (!listbox.hidden || search.items.length) closeSuggestions();
-    if (meMarker && state.pos) meMarker.setTooltipContent(state.pos.source === "gps" ? t("myPosition") : t("selectedPlace"));
+    if (meMarker && state.pos) meMarker.setTooltipContent(meLabel(state.pos));
     setLocating(locateBtn.classList.contains("is-busy"));
     if (!mapStatus.hidden && !mapStatus.hasAttribute("data-i18n")) {
       mapStatus.textContent = mapStatus.classList.contains("is-error") ? mapStatus.textContent : t("mapHint");

@@ -1,3 +1,4 @@
+-- Fallback of road_walk.sql for trips beyond the precomputed reach.
 -- Network metres from the origin (pid 1) to every other point, in one round trip. Each point
 -- joins the network mid-edge: from there it reaches the edge's two ends, so a trip is the
 -- best of origin end → Dijkstra → target end (pgr_dijkstraCost, many to many), or straight
