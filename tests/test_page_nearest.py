@@ -401,6 +401,19 @@ def test_point_outside_china_shows_server_message(run: Run):
     run.assert_clean(allowed=(r"status of 400 .*/api/v1/(locate|nearest)",))
 
 
+def test_refused_geolocation_explains_what_to_do(run: Run):
+    page = run.page
+    run.goto_nearest()
+    page.context.clear_permissions()
+    page.get_by_role("button", name="定位").tap()
+    notice = page.locator("#notice")
+    notice.wait_for()
+    assert notice.locator(".notice-title").inner_text() == "无法定位"
+    assert "地图上点选" in notice.locator(".notice-message").inner_text()
+    assert page.get_by_role("button", name="定位").is_enabled()  # not stuck "locating"
+    run.assert_clean()
+
+
 def test_language_toggle_switches_labels(run: Run):
     page = run.page
     run.goto_nearest()

@@ -39,6 +39,9 @@
     return el;
   }
 
+  /* Leaflet puts string content in as HTML: names from the database go in as text nodes. */
+  function textEl(text) { return h("span", null, text || ""); }
+
   function clear(el) { while (el.firstChild) el.removeChild(el.firstChild); }
 
   function debounce(fn, ms) {
@@ -195,7 +198,7 @@
         pane: "areas",
         style: function (f) { return AREA_STYLE[f.properties.level] || AREA_STYLE.street; },
         onEachFeature: function (f, layer) {
-          layer.bindTooltip(f.properties.name, {
+          layer.bindTooltip(textEl(f.properties.name), {
             permanent: true, direction: "center", interactive: false, pane: "areaLabels",
             className: "area-label area-label-" + f.properties.level
           });
@@ -250,7 +253,7 @@
 
   function placeMe(pos) {
     var ll = [pos.lat, pos.lon];
-    var tip = meLabel(pos);
+    var tip = textEl(meLabel(pos));
     if (!meMarker) {
       meMarker = L.marker(ll, { icon: meIcon(), keyboard: false, zIndexOffset: 500, interactive: false })
         .bindTooltip(tip, { permanent: true, direction: "top", className: "me-label", pane: "meLabel" })
@@ -307,7 +310,7 @@
         alt: f.properties.name,
         riseOnHover: true
       });
-      m.bindTooltip(f.properties.name, { direction: "top", className: "result-label" });
+      m.bindTooltip(textEl(f.properties.name), { direction: "top", className: "result-label" });
       m.on("click", function () { highlight(i, { fromMap: true }); });
       m.addTo(resultLayer);
       if (active) m.openTooltip();
@@ -660,7 +663,7 @@
   }
 
   locateBtn.addEventListener("click", function () {
-    if (!navigator.geolocation) { showNotice("errorTitle", null, "geoUnsupported"); return; }
+    if (!navigator.geolocation) { showNotice("geoTitle", null, "geoUnsupported"); return; }
     setLocating(true);
     navigator.geolocation.getCurrentPosition(function (p) {
       setLocating(false);
@@ -670,7 +673,7 @@
       var key = "geoUnavailable";
       if (err.code === 1) key = window.isSecureContext === false ? "geoInsecure" : "geoDenied";
       else if (err.code === 3) key = "geoTimeout";
-      showNotice("errorTitle", null, key);
+      showNotice("geoTitle", null, key);
     }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 30000 });
   });
 
@@ -785,14 +788,19 @@
   langBtn.addEventListener("click", function () {
     I.setLang(I.isZh() ? "en" : "zh-CN");
   });
+  function markToggleLang() {
+    // the button names the other language, in that language
+    $("span", langBtn).lang = I.isZh() ? "en" : "zh-CN";
+  }
 
   I.onChange(function () {
+    markToggleLang();
     renderWhere();
     KINDS.forEach(renderList);
     renderNotice();
     if (search.items.length) renderSuggestions();
     if (!listbox.hidden || search.items.length) closeSuggestions();
-    if (meMarker && state.pos) meMarker.setTooltipContent(meLabel(state.pos));
+    if (meMarker && state.pos) meMarker.setTooltipContent(textEl(meLabel(state.pos)));
     setLocating(locateBtn.classList.contains("is-busy"));
     if (!mapStatus.hidden && !mapStatus.hasAttribute("data-i18n")) {
       mapStatus.textContent = mapStatus.classList.contains("is-error") ? mapStatus.textContent : t("mapHint");
@@ -802,6 +810,7 @@
   /* ------------------------------------------------------------------ start */
 
   I.apply();
+  markToggleLang();
   renderWhere();
   KINDS.forEach(renderList);
   selectTab("branch");
