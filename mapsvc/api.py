@@ -9,10 +9,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 
 from geodata import crs as crsmod
-from mapsvc import db, labels, lookup, params
+from mapsvc import db, lookup, params
 from mapsvc.errors import ApiError
 from mapsvc.search import NameIndex
-from mapsvc.sql import query
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -133,37 +132,3 @@ def search():
             "total": total,
         }
     )
-
-
-@bp.get("/admin-areas")
-def admin_areas():
-    """Districts, streets and towns, communities and villages, with GeoJSON geometry."""
-    args = request.args
-    levels = [v for v in (args.get("level") or "").split(",") if v] or None
-    for v in levels or []:
-        params.choice({"level": v}, "level", labels.AREA_LEVELS)
-    geometry = params.choice(
-        args, "geometry", {"full": "完整", "simplified": "简化", "none": "无"}, default="full"
-    )
-    limit = params.integer(args, "limit", default=100, lo=1, hi=5000)
-    offset = params.integer(args, "offset", default=0, lo=0, hi=10**9)
-    with _cursor() as cur:
-        cur.execute(
-            query("admin_areas"),
-            {
-                "levels": levels,
-                "parent_code": args.get("parent_code") or None,
-                "code": args.get("code") or None,
-                "q": args.get("q") or None,
-                "geometry": geometry,
-                "limit": limit,
-                "offset": offset,
-            },
-        )
-        rows = cur.fetchall()
-    total = rows[0]["total"] if rows else 0
-    items = [
-        {k: v for k, v in r.items() if k != "total" and (k != "geometry" or geometry != "none")}
-        for r in rows
-    ]
-    return jsonify({"items": items, "total": total, "limit": limit, "offset": offset})
