@@ -21,11 +21,12 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
 
-    from mapsvc import api, errors, health, pages, records_api
+    from mapsvc import api, errors, health, members_api, pages, records_api
 
     errors.register(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(records_api.bp)
+    app.register_blueprint(members_api.bp)
     app.register_blueprint(pages.bp)
     return app

@@ -26,14 +26,16 @@ def _key(resource: Resource, raw: str):
         try:
             return int(raw)
         except ValueError:
-            raise ApiError(404, "not_found", f"{resource.zh} {raw} 不存在",
-                           f"{resource.name} {raw} not found") from None
+            raise ApiError(
+                404, "not_found", f"{resource.zh} {raw} 不存在", f"{resource.en} {raw} not found"
+            ) from None
     return raw
 
 
 def _not_found(resource: Resource, key) -> ApiError:
-    return ApiError(404, "not_found", f"{resource.zh} {key} 不存在",
-                    f"{resource.name} {key} not found")
+    return ApiError(
+        404, "not_found", f"{resource.zh} {key} 不存在", f"{resource.en} {key} not found"
+    )
 
 
 def invalid(problems: list[validation.Problem], *, status: int = 400) -> ApiError:
@@ -41,9 +43,13 @@ def invalid(problems: list[validation.Problem], *, status: int = 400) -> ApiErro
     first = problems[0]
     more_zh = f"（共 {len(problems)} 处问题）" if len(problems) > 1 else ""
     more_en = f" ({len(problems)} problems)" if len(problems) > 1 else ""
-    return ApiError(status, "invalid_record", f"{first.message}{more_zh}；未做任何修改",
-                    f"{first.message_en}{more_en}; nothing was changed",
-                    errors=[p.as_dict() for p in problems])
+    return ApiError(
+        status,
+        "invalid_record",
+        f"{first.message}{more_zh}；未做任何修改",
+        f"{first.message_en}{more_en}; nothing was changed",
+        errors=[p.as_dict() for p in problems],
+    )
 
 
 def _body() -> dict:
@@ -61,25 +67,30 @@ def _expected_version(body: dict | None, *, required: bool) -> int | None:
         raw = str(body["version"])
     if not raw:
         if required:
-            raise ApiError(428, "version_required",
-                           "修改前请先读取记录，并在 If-Match 头（或 version 字段）中带上其版本号",
-                           "read the record first and send its version in If-Match "
-                           "(or a version field)")
+            raise ApiError(
+                428,
+                "version_required",
+                "修改前请先读取记录，并在 If-Match 头（或 version 字段）中带上其版本号",
+                "read the record first and send its version in If-Match (or a version field)",
+            )
         return None
     try:
         return int(raw)
     except ValueError:
-        raise ApiError(400, "bad_version", f"版本号应为整数：{raw}",
-                       f"the version must be an integer: {raw}") from None
+        raise ApiError(
+            400, "bad_version", f"版本号应为整数：{raw}", f"the version must be an integer: {raw}"
+        ) from None
 
 
 def _conflict(resource: Resource, key, exc: records.VersionConflict) -> ApiError:
-    return ApiError(412, "version_conflict",
-                    f"{resource.zh} {key} 已被他人修改（当前版本 {exc.current_version}），"
-                    "请重新读取后再修改",
-                    f"{resource.name} {key} was changed by someone else (now version "
-                    f"{exc.current_version}); read it again before changing it",
-                    current_version=exc.current_version)
+    return ApiError(
+        412,
+        "version_conflict",
+        f"{resource.zh} {key} 已被他人修改（当前版本 {exc.current_version}），请重新读取后再修改",
+        f"{resource.en} {key} was changed by someone else (now version "
+        f"{exc.current_version}); read it again before changing it",
+        current_version=exc.current_version,
+    )
 
 
 def _with_etag(record: dict, status: int = 200, headers: dict | None = None):
@@ -111,8 +122,9 @@ def list_view(resource: Resource):
     filters = {}
     for f in resource.fields:
         if f.filter and args.get(f.name) not in (None, ""):
-            wanted = [v for v in args[f.name].split(",") if v] if f.type == "enum" else \
-                [args[f.name]]
+            wanted = (
+                [v for v in args[f.name].split(",") if v] if f.type == "enum" else [args[f.name]]
+            )
             try:
                 values = [validation.filter_value(f, v) for v in wanted]
             except validation.Invalid as exc:
@@ -125,16 +137,27 @@ def list_view(resource: Resource):
     fmt = params.choice(args, "f", {"json": "JSON", "geojson": "GeoJSON"}, default="json")
     geometry = params.choice(args, "geometry", records.GEOMETRY_MODES, default="full")
     with _cursor() as cur:
-        items, total = records.list_records(cur, resource, filters=filters, q=q, limit=limit,
-                                            offset=offset, geometry=geometry)
+        items, total = records.list_records(
+            cur, resource, filters=filters, q=q, limit=limit, offset=offset, geometry=geometry
+        )
     if fmt == "geojson" and resource.geometry:
         g = resource.geometry.name
-        return jsonify({"type": "FeatureCollection", "numberMatched": total,
-                        "numberReturned": len(items),
-                        "features": [{"type": "Feature", "id": i.get("id", i.get("code")),
-                                      "geometry": i.get(g),
-                                      "properties": {k: v for k, v in i.items() if k != g}}
-                                     for i in items]})
+        return jsonify(
+            {
+                "type": "FeatureCollection",
+                "numberMatched": total,
+                "numberReturned": len(items),
+                "features": [
+                    {
+                        "type": "Feature",
+                        "id": i.get("id", i.get("code")),
+                        "geometry": i.get(g),
+                        "properties": {k: v for k, v in i.items() if k != g},
+                    }
+                    for i in items
+                ],
+            }
+        )
     return jsonify({"items": items, "total": total, "limit": limit, "offset": offset})
 
 
@@ -154,8 +177,9 @@ def get_view(resource: Resource, key: str):
 def create_view(resource: Resource):
     """Create a record after validating it; 201 with its URL and any party-rule warnings."""
     body = _body()
-    values, problems = validation.coerce(resource, body, crs=body.get("crs") or
-                                         request.args.get("crs") or "wgs84")
+    values, problems = validation.coerce(
+        resource, body, crs=body.get("crs") or request.args.get("crs") or "wgs84"
+    )
     if problems:
         raise invalid(problems)
     with _cursor() as cur:
@@ -175,9 +199,12 @@ def update_view(resource: Resource, key: str):
     body = _body()
     expected = _expected_version(body, required=True)
     body = {k: v for k, v in body.items() if k not in ("version", "crs")}
-    values, problems = validation.coerce(resource, body, partial=True,
-                                         crs=request.get_json().get("crs") or
-                                         request.args.get("crs") or "wgs84")
+    values, problems = validation.coerce(
+        resource,
+        body,
+        partial=True,
+        crs=request.get_json().get("crs") or request.args.get("crs") or "wgs84",
+    )
     if problems:
         raise invalid(problems)
     with _cursor() as cur:
@@ -189,8 +216,9 @@ def update_view(resource: Resource, key: str):
         if problems:
             raise invalid(problems)
         try:
-            _write(cur, resource,
-                   lambda: records.update_record(cur, resource, key, values, expected))
+            _write(
+                cur, resource, lambda: records.update_record(cur, resource, key, values, expected)
+            )
         except records.VersionConflict as exc:
             raise _conflict(resource, key, exc) from None
         record = records.get_record(cur, resource, key)
@@ -213,24 +241,34 @@ def delete_view(resource: Resource, key: str):
             raise _conflict(resource, key, exc) from None
         except ApiError as exc:
             if exc.status == 400:  # a foreign key: something still refers to the record
-                raise ApiError(409, "in_use", f"{resource.zh} {key} 仍被其他记录引用，不能删除",
-                               f"{resource.name} {key} is still referred to by other records",
-                               errors=exc.body.get("errors")) from None
+                raise ApiError(
+                    409,
+                    "in_use",
+                    f"{resource.zh} {key} 仍被其他记录引用，不能删除",
+                    f"{resource.en} {key} is still referred to by other records",
+                    errors=exc.body.get("errors"),
+                ) from None
             raise
     return "", 204
 
 
 def _check_dissolvable(cur, org_id: int) -> None:
-    cur.execute("""SELECT (SELECT count(*) FROM members WHERE org_id = %(id)s) AS members,
+    cur.execute(
+        """SELECT (SELECT count(*) FROM members WHERE org_id = %(id)s) AS members,
                           (SELECT count(*) FROM party_orgs WHERE parent_id = %(id)s
-                           AND status = 'active') AS children""", {"id": org_id})
+                           AND status = 'active') AS children""",
+        {"id": org_id},
+    )
     row = cur.fetchone()
     if row["members"] or row["children"]:
-        raise ApiError(409, "org_not_empty",
-                       f"该组织还有 {row['members']} 名党员、{row['children']} 个下级组织，"
-                       "请先转接党员、调整下级组织后再撤销",
-                       f"the org still has {row['members']} members and {row['children']} "
-                       "active child orgs: transfer them first")
+        raise ApiError(
+            409,
+            "org_not_empty",
+            f"该组织还有 {row['members']} 名党员、{row['children']} 个下级组织，"
+            "请先转接党员、调整下级组织后再撤销",
+            f"the org still has {row['members']} members and {row['children']} "
+            "active child orgs: transfer them first",
+        )
 
 
 def _warnings(cur, resource: Resource, record: dict) -> list[dict]:
@@ -244,9 +282,11 @@ def _warnings(cur, resource: Resource, record: dict) -> list[dict]:
 
 
 for _res in RESOURCES.values():
+
     def _bind(view, res=_res):
         def handler(**kw):
             return view(res, **kw)
+
         handler.__doc__ = view.__doc__
         return handler
 
@@ -254,7 +294,5 @@ for _res in RESOURCES.values():
     bp.add_url_rule(base, f"list_{_res.kind}", _bind(list_view), methods=["GET"])
     bp.add_url_rule(base, f"create_{_res.kind}", _bind(create_view), methods=["POST"])
     bp.add_url_rule(f"{base}/<key>", f"get_{_res.kind}", _bind(get_view), methods=["GET"])
-    bp.add_url_rule(f"{base}/<key>", f"update_{_res.kind}", _bind(update_view),
-                    methods=["PATCH"])
-    bp.add_url_rule(f"{base}/<key>", f"delete_{_res.kind}", _bind(delete_view),
-                    methods=["DELETE"])
+    bp.add_url_rule(f"{base}/<key>", f"update_{_res.kind}", _bind(update_view), methods=["PATCH"])
+    bp.add_url_rule(f"{base}/<key>", f"delete_{_res.kind}", _bind(delete_view), methods=["DELETE"])

@@ -58,8 +58,9 @@ def _p(f: Field | None, code: str, zh: str, en: str) -> Problem:
 
 
 # ---------------------------------------------------------------- step 1: values
-def coerce(resource: Resource, raw: dict, *, partial: bool = False,
-           crs: crsmod.Crs | str = "wgs84") -> tuple[dict, list[Problem]]:
+def coerce(
+    resource: Resource, raw: dict, *, partial: bool = False, crs: crsmod.Crs | str = "wgs84"
+) -> tuple[dict, list[Problem]]:
     """Typed values of raw (by field name) and the problems found.
 
     partial: only the fields present are checked (an update); otherwise required fields
@@ -70,8 +71,9 @@ def coerce(resource: Resource, raw: dict, *, partial: bool = False,
     known = {f.name for f in resource.fields}
     for name in raw:
         if name not in known and name not in ("lon", "lat", "crs"):
-            problems.append(Problem(name, "unknown_field", f"未知字段：{name}",
-                                    f"unknown field: {name}"))
+            problems.append(
+                Problem(name, "unknown_field", f"未知字段：{name}", f"unknown field: {name}")
+            )
     in_crs = crsmod.parse_crs(crs)
     for f in resource.fields:
         present = f.name in raw or (f.is_geometry and f.type == "point" and "lon" in raw)
@@ -100,8 +102,11 @@ class _Bad(Exception):
 
 
 def _blank(v) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip()) or (
-        isinstance(v, float) and math.isnan(v))
+    return (
+        v is None
+        or (isinstance(v, str) and not v.strip())
+        or (isinstance(v, float) and math.isnan(v))
+    )
 
 
 def _value(f: Field, v, in_crs: crsmod.Crs):
@@ -115,8 +120,11 @@ def _value(f: Field, v, in_crs: crsmod.Crs):
         if isinstance(v, float) and v.is_integer():
             s = str(int(v))  # spreadsheets turn codes into numbers
         if f.pattern and not re.fullmatch(f.pattern, s):
-            raise _Bad("bad_format", f"格式不正确（应为{f.pattern_zh}）：{s}",
-                       f"bad format (expected {f.pattern}): {s}")
+            raise _Bad(
+                "bad_format",
+                f"格式不正确（应为{f.pattern_zh}）：{s}",
+                f"bad format (expected {f.pattern}): {s}",
+            )
         if len(s) > 500:
             raise _Bad("too_long", "不能超过 500 个字符", "at most 500 characters")
         return s
@@ -128,22 +136,34 @@ def _value(f: Field, v, in_crs: crsmod.Crs):
         if s in by_label:
             return by_label[s]  # a Chinese label, as people type in spreadsheets
         choices = "、".join(f"{k}（{z}）" for k, z in f.enum.items())
-        raise _Bad("unknown_value", f"未知的取值 {s}，可选：{choices}",
-                   f"unknown value {s}; one of: {', '.join(f.enum)}")
+        raise _Bad(
+            "unknown_value",
+            f"未知的取值 {s}，可选：{choices}",
+            f"unknown value {s}; one of: {', '.join(f.enum)}",
+        )
     if t in ("int", "float"):
         try:
             n = float(str(v).strip())
         except ValueError:
             raise _Bad("not_a_number", f"不是数字：{v}", f"not a number: {v}") from None
         if not math.isfinite(n) or (t == "int" and not n.is_integer()):
-            raise _Bad("not_a_number", f"应为{'整数' if t == 'int' else '数字'}：{v}",
-                       f"must be {'an integer' if t == 'int' else 'a number'}: {v}")
+            raise _Bad(
+                "not_a_number",
+                f"应为{'整数' if t == 'int' else '数字'}：{v}",
+                f"must be {'an integer' if t == 'int' else 'a number'}: {v}",
+            )
         if f.minimum is not None and n < f.minimum:
-            raise _Bad("out_of_range", f"不能小于 {f.minimum:g}：{v}",
-                       f"must be at least {f.minimum:g}: {v}")
+            raise _Bad(
+                "out_of_range",
+                f"不能小于 {f.minimum:g}：{v}",
+                f"must be at least {f.minimum:g}: {v}",
+            )
         if f.maximum is not None and n > f.maximum:
-            raise _Bad("out_of_range", f"不能大于 {f.maximum:g}：{v}",
-                       f"must be at most {f.maximum:g}: {v}")
+            raise _Bad(
+                "out_of_range",
+                f"不能大于 {f.maximum:g}：{v}",
+                f"must be at most {f.maximum:g}: {v}",
+            )
         return int(n) if t == "int" else n
     if t == "date":
         if isinstance(v, dt.datetime):
@@ -158,8 +178,11 @@ def _value(f: Field, v, in_crs: crsmod.Crs):
             y, mo, d = (int(x) for x in (m.group(1, 2, 3) if m.group(1) else m.group(4, 5, 6)))
             return dt.date(y, mo, d)
         except ValueError:
-            raise _Bad("bad_date", f"日期格式不正确（应为 2024-05-01）：{v}",
-                       f"bad date (expected YYYY-MM-DD): {v}") from None
+            raise _Bad(
+                "bad_date",
+                f"日期格式不正确（应为 2024-05-01）：{v}",
+                f"bad date (expected YYYY-MM-DD): {v}",
+            ) from None
     if t == "bool":
         s = str(v).strip().lower()
         if s in ("true", "1", "yes", "是", "t"):
@@ -202,19 +225,28 @@ def parse_geometry(f: Field, v, in_crs: crsmod.Crs):
         else:
             raise ValueError
     except (ValueError, TypeError, KeyError, AttributeError, shapely.errors.GEOSException):
-        raise _Bad("bad_geometry", "无法识别的几何（应为 GeoJSON、WKT 或经纬度）",
-                   "unreadable geometry (expected GeoJSON, WKT or lon/lat)") from None
+        raise _Bad(
+            "bad_geometry",
+            "无法识别的几何（应为 GeoJSON、WKT 或经纬度）",
+            "unreadable geometry (expected GeoJSON, WKT or lon/lat)",
+        ) from None
     if geom.is_empty:
         raise _Bad("empty_geometry", "几何为空", "empty geometry")
     if f.type == "point" and not isinstance(geom, Point):
-        raise _Bad("wrong_geometry_type", f"应为点，实为 {geom.geom_type}",
-                   f"must be a Point, got {geom.geom_type}")
+        raise _Bad(
+            "wrong_geometry_type",
+            f"应为点，实为 {geom.geom_type}",
+            f"must be a Point, got {geom.geom_type}",
+        )
     if f.type == "multipolygon":
         if isinstance(geom, Polygon):
             geom = MultiPolygon([geom])
         if not isinstance(geom, MultiPolygon):
-            raise _Bad("wrong_geometry_type", f"应为面，实为 {geom.geom_type}",
-                       f"must be a Polygon or MultiPolygon, got {geom.geom_type}")
+            raise _Bad(
+                "wrong_geometry_type",
+                f"应为面，实为 {geom.geom_type}",
+                f"must be a Polygon or MultiPolygon, got {geom.geom_type}",
+            )
     coords = shapely.get_coordinates(geom)
     if not all(math.isfinite(c) for c in coords.ravel()):
         raise _Bad("bad_geometry", "坐标不是有限数字", "coordinates are not finite numbers")
@@ -229,12 +261,17 @@ def parse_geometry(f: Field, v, in_crs: crsmod.Crs):
         where_zh = f"，位于经度 {float(m.group(1)):.6f}、纬度 {float(m.group(2)):.6f}" if m else ""
         where_en = f" at lon {float(m.group(1)):.6f}, lat {float(m.group(2)):.6f}" if m else ""
         kind = reason.split("[")[0].strip()
-        zh = {"Self-intersection": "自相交", "Ring Self-intersection": "环自相交",
-              "Too few points": "点数太少", "Hole lies outside shell": "洞在外环之外",
-              "Nested shells": "外环嵌套", "Interior is disconnected": "内部不连通",
-              }.get(kind, kind)
-        raise _Bad("invalid_geometry", f"几何无效：{zh}{where_zh}",
-                   f"invalid geometry: {kind}{where_en}")
+        zh = {
+            "Self-intersection": "自相交",
+            "Ring Self-intersection": "环自相交",
+            "Too few points": "点数太少",
+            "Hole lies outside shell": "洞在外环之外",
+            "Nested shells": "外环嵌套",
+            "Interior is disconnected": "内部不连通",
+        }.get(kind, kind)
+        raise _Bad(
+            "invalid_geometry", f"几何无效：{zh}{where_zh}", f"invalid geometry: {kind}{where_en}"
+        )
     return geom
 
 
@@ -248,8 +285,9 @@ def _inside_china(lons, lats) -> None:
 
 
 # ---------------------------------------------------------------- step 2: rules
-def check_rules(cur, resource: Resource, values: dict, *, current: dict | None = None
-                ) -> list[Problem]:
+def check_rules(
+    cur, resource: Resource, values: dict, *, current: dict | None = None
+) -> list[Problem]:
     """Rules needing the database: references exist, levels fit the tree, grids fit areas.
 
     current: the stored record when updating (its id and fields not being changed).
@@ -258,22 +296,40 @@ def check_rules(cur, resource: Resource, values: dict, *, current: dict | None =
     problems: list[Problem] = []
     for f in resource.fields:
         if f.type == "ref" and values.get(f.name):
-            cur.execute("SELECT id, level, is_branch_level, status FROM party_orgs "
-                        "WHERE code = %s", (values[f.name],))
+            cur.execute(
+                "SELECT id, level, is_branch_level, status FROM party_orgs WHERE code = %s",
+                (values[f.name],),
+            )
             row = cur.fetchone()
             if row is None:
-                problems.append(_p(f, "unknown_reference", f"组织 {values[f.name]} 不存在",
-                                   f"org {values[f.name]} does not exist"))
+                problems.append(
+                    _p(
+                        f,
+                        "unknown_reference",
+                        f"组织 {values[f.name]} 不存在",
+                        f"org {values[f.name]} does not exist",
+                    )
+                )
             elif row["status"] != "active":
-                problems.append(_p(f, "dissolved_reference", f"组织 {values[f.name]} 已撤销",
-                                   f"org {values[f.name]} is dissolved"))
-            elif resource.kind == "members" and f.name == "org_code" and \
-                    not row["is_branch_level"]:
-                problems.append(_p(f, "member_org_not_branch",
-                                   f"党员只能编入党支部（含联合党支部），{values[f.name]} 是"
-                                   f"{_level_zh(row['level'])}",
-                                   f"members belong to branch-level orgs only; "
-                                   f"{values[f.name]} is a {row['level']}"))
+                problems.append(
+                    _p(
+                        f,
+                        "dissolved_reference",
+                        f"组织 {values[f.name]} 已撤销",
+                        f"org {values[f.name]} is dissolved",
+                    )
+                )
+            elif resource.kind == "members" and f.name == "org_code" and not row["is_branch_level"]:
+                problems.append(
+                    _p(
+                        f,
+                        "member_org_not_branch",
+                        f"党员只能编入党支部（含联合党支部），{values[f.name]} 是"
+                        f"{_level_zh(row['level'])}",
+                        f"members belong to branch-level orgs only; "
+                        f"{values[f.name]} is a {row['level']}",
+                    )
+                )
     if resource.kind == "orgs":
         problems += _org_tree_rules(cur, merged, current)
     for name in ("admin_area_code", "community_code"):
@@ -282,14 +338,24 @@ def check_rules(cur, resource: Resource, values: dict, *, current: dict | None =
             row = cur.fetchone()
             f = resource.field(name)
             if row is None:
-                problems.append(_p(f, "unknown_area", f"区划 {values[name]} 不存在",
-                                   f"administrative area {values[name]} does not exist"))
+                problems.append(
+                    _p(
+                        f,
+                        "unknown_area",
+                        f"区划 {values[name]} 不存在",
+                        f"administrative area {values[name]} does not exist",
+                    )
+                )
             elif name == "community_code" and row["level"] not in ("community", "village"):
-                problems.append(_p(f, "not_a_community",
-                                   f"网格只能属于社区或村，{values[name]} 是"
-                                   f"{_area_zh(row['level'])}",
-                                   f"a grid belongs to a community or village; "
-                                   f"{values[name]} is a {row['level']}"))
+                problems.append(
+                    _p(
+                        f,
+                        "not_a_community",
+                        f"网格只能属于社区或村，{values[name]} 是{_area_zh(row['level'])}",
+                        f"a grid belongs to a community or village; "
+                        f"{values[name]} is a {row['level']}",
+                    )
+                )
     if resource.kind == "grids":
         problems += _grid_rules(cur, merged)
     if resource.kind == "admin_areas" and values.get("code") and values.get("level"):
@@ -297,8 +363,14 @@ def check_rules(cur, resource: Resource, values: dict, *, current: dict | None =
     return problems
 
 
-_LEVEL_RANK = {"committee": 3, "working_committee": 3, "general_branch": 2, "branch": 1,
-               "joint_branch": 1, "temporary_branch": 1}
+_LEVEL_RANK = {
+    "committee": 3,
+    "working_committee": 3,
+    "general_branch": 2,
+    "branch": 1,
+    "joint_branch": 1,
+    "temporary_branch": 1,
+}
 
 
 def _level_zh(level: str) -> str:
@@ -325,49 +397,72 @@ def _org_tree_rules(cur, org: dict, current: dict | None) -> list[Problem]:
     parent_code = org.get("parent_code")
     level = org.get("level")
     if parent_code:
-        cur.execute("SELECT id, code, level, path FROM party_orgs WHERE code = %s",
-                    (parent_code,))
+        cur.execute("SELECT id, code, level, path FROM party_orgs WHERE code = %s", (parent_code,))
         parent = cur.fetchone()
         if parent and level and not may_contain(parent["level"], level):
-            problems.append(Problem(
-                "parent_code", "level_order",
-                f"{_level_zh(level)}不能设在{_level_zh(parent['level'])} {parent_code} 之下",
-                f"a {level} cannot sit under a {parent['level']} ({parent_code})"))
+            problems.append(
+                Problem(
+                    "parent_code",
+                    "level_order",
+                    f"{_level_zh(level)}不能设在{_level_zh(parent['level'])} {parent_code} 之下",
+                    f"a {level} cannot sit under a {parent['level']} ({parent_code})",
+                )
+            )
         if parent and current and current.get("id") is not None:
-            cur.execute("SELECT %s::ltree <@ path AS inside FROM party_orgs WHERE id = %s",
-                        (parent["path"], current["id"]))
+            cur.execute(
+                "SELECT %s::ltree <@ path AS inside FROM party_orgs WHERE id = %s",
+                (parent["path"], current["id"]),
+            )
             row = cur.fetchone()
             if row and row["inside"]:
-                problems.append(Problem(
-                    "parent_code", "org_cycle",
-                    f"组织树不能成环：{parent_code} 是本组织的下级",
-                    f"org tree cycle: {parent_code} is below this org"))
+                problems.append(
+                    Problem(
+                        "parent_code",
+                        "org_cycle",
+                        f"组织树不能成环：{parent_code} 是本组织的下级",
+                        f"org tree cycle: {parent_code} is below this org",
+                    )
+                )
     elif not current or current.get("parent_code"):
-        cur.execute("SELECT code FROM party_orgs WHERE parent_id IS NULL AND id <> %s",
-                    ((current or {}).get("id") or -1,))
+        cur.execute(
+            "SELECT code FROM party_orgs WHERE parent_id IS NULL AND id <> %s",
+            ((current or {}).get("id") or -1,),
+        )
         root = cur.fetchone()
         if root:
-            problems.append(Problem(
-                "parent_code", "required",
-                f"上级组织编码：必填（组织树只有一个根：{root['code']}）",
-                f"parent_code: required (the org tree has one root: {root['code']})"))
+            problems.append(
+                Problem(
+                    "parent_code",
+                    "required",
+                    f"上级组织编码：必填（组织树只有一个根：{root['code']}）",
+                    f"parent_code: required (the org tree has one root: {root['code']})",
+                )
+            )
     if current and level and level != current.get("level") and current.get("id") is not None:
         if _LEVEL_RANK.get(level) != 1:
             cur.execute("SELECT count(*) AS n FROM members WHERE org_id = %s", (current["id"],))
             n = cur.fetchone()["n"]
             if n:
-                problems.append(Problem(
-                    "level", "has_members",
-                    f"该组织有 {n} 名党员，只能是党支部一级", f"the org has {n} members; "
-                    "only a branch-level org can hold members"))
+                problems.append(
+                    Problem(
+                        "level",
+                        "has_members",
+                        f"该组织有 {n} 名党员，只能是党支部一级",
+                        f"the org has {n} members; only a branch-level org can hold members",
+                    )
+                )
         cur.execute("SELECT code, level FROM party_orgs WHERE parent_id = %s", (current["id"],))
         for child in cur.fetchall():
             if not may_contain(level, child["level"]):
-                problems.append(Problem(
-                    "level", "level_order",
-                    f"下级组织 {child['code']}（{_level_zh(child['level'])}）不能设在"
-                    f"{_level_zh(level)}之下",
-                    f"child org {child['code']} ({child['level']}) cannot sit under a {level}"))
+                problems.append(
+                    Problem(
+                        "level",
+                        "level_order",
+                        f"下级组织 {child['code']}（{_level_zh(child['level'])}）不能设在"
+                        f"{_level_zh(level)}之下",
+                        f"child org {child['code']} ({child['level']}) cannot sit under a {level}",
+                    )
+                )
                 break
     return problems
 
@@ -376,23 +471,33 @@ def _grid_rules(cur, grid: dict) -> list[Problem]:
     problems = []
     code, community = grid.get("code"), grid.get("community_code")
     if code and community and code[:12] != community:
-        problems.append(Problem(
-            "code", "grid_code_prefix",
-            f"网格编码 {code} 应以所属社区代码 {community} 开头",
-            f"grid code {code} must start with its community's code {community}"))
+        problems.append(
+            Problem(
+                "code",
+                "grid_code_prefix",
+                f"网格编码 {code} 应以所属社区代码 {community} 开头",
+                f"grid code {code} must start with its community's code {community}",
+            )
+        )
     if community and grid.get("geometry") is not None:
-        cur.execute("""
+        cur.execute(
+            """
             SELECT ST_Area(ST_Difference(ST_GeomFromWKB(%s, 4326), geom))
                    * 111320.0 * 110540.0 * cos(radians(ST_Y(ST_PointOnSurface(geom)))) AS outside
             FROM admin_areas WHERE code = %s""",
-                    (shapely.to_wkb(grid["geometry"]), community))
+            (shapely.to_wkb(grid["geometry"]), community),
+        )
         row = cur.fetchone()
         if row and row["outside"] > 1.0:
-            problems.append(Problem(
-                "geometry", "grid_outside_community",
-                f"网格超出所属社区 {community} 的边界（约 {row['outside']:.0f} 平方米在外）",
-                f"the grid extends outside its community {community} "
-                f"(about {row['outside']:.0f} m² outside)"))
+            problems.append(
+                Problem(
+                    "geometry",
+                    "grid_outside_community",
+                    f"网格超出所属社区 {community} 的边界（约 {row['outside']:.0f} 平方米在外）",
+                    f"the grid extends outside its community {community} "
+                    f"(about {row['outside']:.0f} m² outside)",
+                )
+            )
     return problems
 
 
@@ -408,13 +513,17 @@ def _area_code_rules(area: dict) -> list[Problem]:
     }[level]
     if ok:
         return []
-    return [Problem(
-        "code", "code_level_mismatch",
-        f"区划代码 {code} 与级别（{_area_zh(level)}）不符：第 7–9 位 001–099 为街道、100–399 为"
-        "乡镇，第 10–12 位 001–199 为社区、200–399 为村",
-        f"division code {code} does not fit level {level}: digits 7–9 are 001–099 for a "
-        "street, 100–399 for a town; digits 10–12 are 001–199 for a community, 200–399 for "
-        "a village")]
+    return [
+        Problem(
+            "code",
+            "code_level_mismatch",
+            f"区划代码 {code} 与级别（{_area_zh(level)}）不符：第 7–9 位 001–099 为街道、100–399 为"
+            "乡镇，第 10–12 位 001–199 为社区、200–399 为村",
+            f"division code {code} does not fit level {level}: digits 7–9 are 001–099 for a "
+            "street, 100–399 for a town; digits 10–12 are 001–199 for a community, 200–399 for "
+            "a village",
+        )
+    ]
 
 
 # ---------------------------------------------------------------- step 3: the database's word
@@ -423,10 +532,16 @@ _CONSTRAINTS = {
     "grid_code_unique": ("code", "网格编码已存在", "grid code already exists"),
     "service_point_code_unique": ("code", "服务点编码已存在", "service point code already exists"),
     "admin_areas_pkey": ("code", "区划代码已存在", "division code already exists"),
-    "party_orgs_single_root": ("parent_code", "组织树只能有一个根组织",
-                               "the org tree has a single root"),
-    "member_org_must_be_branch": ("org_code", "党员只能编入党支部一级的组织",
-                                  "members belong to branch-level orgs only"),
+    "party_orgs_single_root": (
+        "parent_code",
+        "组织树只能有一个根组织",
+        "the org tree has a single root",
+    ),
+    "member_org_must_be_branch": (
+        "org_code",
+        "党员只能编入党支部一级的组织",
+        "members belong to branch-level orgs only",
+    ),
     "admin_area_parent_exists": ("code", "上级区划不存在", "the parent area does not exist"),
     "member_joined_adult": ("joined_on", "入党时应年满 18 岁", "members join at 18 or older"),
 }
@@ -443,8 +558,12 @@ def explain_db_error(exc) -> Problem:
     if " / " in text:  # our triggers speak both languages: "中文 / English"
         zh, en = text.split(" / ", 1)
         return Problem(None, name or "constraint", zh, en)
-    return Problem(None, name or "constraint", f"数据不符合约束 {name or ''}：{text}",
-                   f"violates constraint {name or ''}: {text}")
+    return Problem(
+        None,
+        name or "constraint",
+        f"数据不符合约束 {name or ''}：{text}",
+        f"violates constraint {name or ''}: {text}",
+    )
 
 
 # ---------------------------------------------------------------- party rules: warnings
@@ -452,23 +571,36 @@ def party_rule_warnings(cur, org_ids: list[int]) -> list[Problem]:
     """Branches over 50 members or with fewer than 3 full members, among org_ids."""
     if not org_ids:
         return []
-    cur.execute("""
+    cur.execute(
+        """
         SELECT o.code, count(m.id) AS members, count(m.id) FILTER (WHERE m.status = 'full') AS full
         FROM party_orgs o LEFT JOIN members m ON m.org_id = o.id
         WHERE o.id = ANY(%s) AND o.is_branch_level AND o.status = 'active'
-        GROUP BY o.code""", (org_ids,))
+        GROUP BY o.code""",
+        (org_ids,),
+    )
     out = []
     for r in cur.fetchall():
         if r["members"] > MAX_BRANCH_MEMBERS:
-            out.append(Problem(
-                "org_code", "branch_over_50",
-                f"党支部 {r['code']} 有 {r['members']} 名党员，超过 50 人，宜改设党总支",
-                f"branch {r['code']} has {r['members']} members, over 50: consider a "
-                "general branch", severity="warning"))
+            out.append(
+                Problem(
+                    "org_code",
+                    "branch_over_50",
+                    f"党支部 {r['code']} 有 {r['members']} 名党员，超过 50 人，宜改设党总支",
+                    f"branch {r['code']} has {r['members']} members, over 50: consider a "
+                    "general branch",
+                    severity="warning",
+                )
+            )
         if r["full"] < MIN_FULL_MEMBERS:
-            out.append(Problem(
-                "org_code", "under_3_full_members",
-                f"党支部 {r['code']} 正式党员 {r['full']} 名，不足 3 名，宜建联合党支部",
-                f"branch {r['code']} has {r['full']} full members, fewer than 3: consider a "
-                "joint branch", severity="warning"))
+            out.append(
+                Problem(
+                    "org_code",
+                    "under_3_full_members",
+                    f"党支部 {r['code']} 正式党员 {r['full']} 名，不足 3 名，宜建联合党支部",
+                    f"branch {r['code']} has {r['full']} full members, fewer than 3: consider a "
+                    "joint branch",
+                    severity="warning",
+                )
+            )
     return out

@@ -1,0 +1,139 @@
+"""/api/v1/members/<id>/…: transfer, mobile, return, history."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, current_app, jsonify
+
+from geodata.crs import parse_crs
+from mapsvc import db, member_ops, records
+from mapsvc.catalog import MEMBERS, Field
+from mapsvc.errors import ApiError
+from mapsvc.records_api import _body, _conflict, _expected_version, _with_etag, invalid
+from mapsvc.validation import Invalid, Problem, _Bad, _value
+
+bp = Blueprint("members", __name__, url_prefix="/api/v1/members")
+
+_DATE = Field("date", "date", "日期")
+_SINCE = Field("since", "date", "外出日期", required=True)
+_POINT = Field("destination_point", "point", "流入地位置")
+_TEXT = {
+    "to_org_code": "转入支部编码",
+    "destination": "流入地",
+    "inflow_org_code": "流入地党组织编码",
+    "note": "备注",
+}
+
+
+def _text(body: dict, name: str, *, required: bool) -> str | None:
+    v = body.get(name)
+    if v is None or not str(v).strip():
+        if required:
+            raise invalid([Problem(name, "required", f"{_TEXT[name]}：必填", f"{name}: required")])
+        return None
+    return str(v).strip()[:500]
+
+
+def _typed(field: Field, body: dict, default=None):
+    if body.get(field.name) in (None, ""):
+        if field.required:
+            raise invalid(
+                [Problem(field.name, "required", f"{field.zh}：必填", f"{field.name}: required")]
+            )
+        return default
+    try:
+        return _value(field, body[field.name], _crs(body))
+    except _Bad as bad:
+        raise invalid(
+            [Problem(field.name, bad.code, f"{field.zh}：{bad.zh}", f"{field.name}: {bad.en}")]
+        ) from None
+
+
+def _crs(body: dict):
+    return parse_crs(body.get("crs") or "wgs84")
+
+
+def _run(member_id: int, action):
+    with db.cursor(current_app.config["DATABASE_URL"]) as cur:
+        try:
+            action(cur)
+        except records.NotFound:
+            raise ApiError(
+                404, "not_found", f"党员 {member_id} 不存在", f"member {member_id} not found"
+            ) from None
+        except records.VersionConflict as exc:
+            raise _conflict(MEMBERS, member_id, exc) from None
+        except Invalid as exc:
+            raise invalid(exc.problems) from None
+        record = records.get_record(cur, MEMBERS, member_id)
+    return _with_etag(record)
+
+
+@bp.post("/<int:member_id>/transfer")
+def transfer(member_id: int):
+    """Transfer the member's relationship to another branch (组织关系转接)."""
+    body = _body()
+    expected = _expected_version(body, required=True)
+    to_org = _text(body, "to_org_code", required=True)
+    on = _typed(_DATE, body, dt.date.today())
+    note = _text(body, "note", required=False)
+    return _run(
+        member_id,
+        lambda cur: member_ops.transfer(
+            cur, member_id, to_org, on=on, note=note, expected_version=expected
+        ),
+    )
+
+
+@bp.post("/<int:member_id>/mobile")
+def go_mobile(member_id: int):
+    """Mark the member mobile (流动党员): destination, since when, inflow org or migrant group."""
+    body = _body()
+    expected = _expected_version(body, required=True)
+    destination = _text(body, "destination", required=True)
+    since = _typed(_SINCE, body)
+    inflow = _text(body, "inflow_org_code", required=False)
+    point = _typed(_POINT, body)
+    note = _text(body, "note", required=False)
+    return _run(
+        member_id,
+        lambda cur: member_ops.go_mobile(
+            cur,
+            member_id,
+            destination=destination,
+            since=since,
+            inflow_org_code=inflow,
+            point=point,
+            note=note,
+            expected_version=expected,
+        ),
+    )
+
+
+@bp.post("/<int:member_id>/return")
+def come_back(member_id: int):
+    """End the member's mobile period."""
+    body = _body()
+    expected = _expected_version(body, required=True)
+    on = _typed(_DATE, body, dt.date.today())
+    note = _text(body, "note", required=False)
+    return _run(
+        member_id,
+        lambda cur: member_ops.come_back(
+            cur, member_id, on=on, note=note, expected_version=expected
+        ),
+    )
+
+
+@bp.get("/<int:member_id>/history")
+def history(member_id: int):
+    """The member's transfers and mobile periods, oldest first."""
+    with db.cursor(current_app.config["DATABASE_URL"]) as cur:
+        try:
+            events = member_ops.history(cur, member_id)
+        except records.NotFound:
+            raise ApiError(
+                404, "not_found", f"党员 {member_id} 不存在", f"member {member_id} not found"
+            ) from None
+    return jsonify({"member_id": member_id, "events": events})
