@@ -132,3 +132,21 @@ def search():
             "total": total,
         }
     )
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    """The OpenAPI document of this API."""
+    from mapsvc.openapi import document
+
+    return jsonify(document())
+
+
+@bp.get("/docs")
+def docs():
+    """The API described for people, from the same document."""
+    from flask import render_template
+
+    from mapsvc.openapi import document
+
+    return render_template("api_docs.html", doc=document())

@@ -28,5 +28,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(records_api.bp)
     app.register_blueprint(members_api.bp)
+    app.register_blueprint(__import__("mapsvc.positions_api").positions_api.bp)
     app.register_blueprint(pages.bp)
     return app

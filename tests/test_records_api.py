@@ -6,6 +6,7 @@ stays as other tests expect it.
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import psycopg2
@@ -364,7 +365,7 @@ def test_admin_area_code_must_fit_its_level(client):
 
 def test_member_transfer_mobile_and_return_with_history(client, conn, cleanup):
     branch = a_branch(client)
-    other = client.get(f"/api/v1/orgs?level=branch&category=soe&limit=1").get_json()["items"][0]
+    other = client.get("/api/v1/orgs?level=branch&category=soe&limit=1").get_json()["items"][0]
     created = client.post(
         "/api/v1/members",
         json={
@@ -463,3 +464,21 @@ def test_body_must_be_json(client):
     )
     assert res.status_code == 400
     assert res.get_json()["code"] == "bad_json"
+
+
+def test_openapi_describes_every_api_route(app, client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.")
+    described = {(path, method) for path, ops in doc["paths"].items() for method in ops}
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1"):
+            continue
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert (path, method.lower()) in described, (path, method)
+
+
+def test_docs_page_lists_the_endpoints_in_chinese(client):
+    page = client.get("/api/v1/docs").get_data(as_text=True)
+    assert "接口说明" in page and "/api/v1/orgs/{key}" in page and "组织关系转接" in page
+    assert "http://" not in page and "https://" not in page

@@ -1,0 +1,456 @@
+"""The OpenAPI 3.1 document of /api/v1, built from the catalog and a table of the other
+endpoints; a test checks that every /api/v1 route of the app is described here.
+"""
+
+from __future__ import annotations
+
+from mapsvc import __version__
+from mapsvc.catalog import RESOURCES, Field, Resource
+
+_TYPES = {
+    "text": {"type": "string"},
+    "ref": {"type": "string"},
+    "int": {"type": "integer"},
+    "float": {"type": "number"},
+    "date": {"type": "string", "format": "date"},
+    "bool": {"type": "boolean"},
+    "text_list": {"type": "array", "items": {"type": "string"}},
+    "point": {"$ref": "#/components/schemas/GeoJSONGeometry"},
+    "multipolygon": {"$ref": "#/components/schemas/GeoJSONGeometry"},
+}
+
+ERROR = {
+    "description": "错误 / error",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+
+
+def _field_schema(f: Field) -> dict:
+    schema = dict(_TYPES[f.type]) if f.type != "enum" else {"type": "string", "enum": list(f.enum)}
+    if f.pattern:
+        schema["pattern"] = f.pattern
+    if f.minimum is not None:
+        schema["minimum"] = f.minimum
+    if f.maximum is not None:
+        schema["maximum"] = f.maximum
+    if "$ref" in schema:
+        return {"allOf": [schema], "description": f.zh}
+    schema["description"] = f.zh + (
+        f"（{'、'.join(f'{k}={v}' for k, v in f.enum.items())}）" if f.enum else ""
+    )
+    return schema
+
+
+def _record_schemas(r: Resource) -> dict:
+    name = r.kind.title().replace("_", "")
+    props = {f.name: _field_schema(f) for f in r.fields}
+    writable = {f.name: _field_schema(f) for f in r.writable}
+    writable["crs"] = {
+        "type": "string",
+        "description": "输入坐标系 wgs84/cgcs2000/gcj02/bd09/EPSG:n",
+    }
+    if r.geometry is not None and r.geometry.type == "point":
+        writable["lon"] = {"type": "number", "description": "经度（可代替 geometry）"}
+        writable["lat"] = {"type": "number", "description": "纬度（可代替 geometry）"}
+    return {
+        name: {"type": "object", "properties": props, "description": r.zh},
+        f"{name}New": {
+            "type": "object",
+            "properties": writable,
+            "required": [f.name for f in r.writable if f.required],
+        },
+        f"{name}Change": {
+            "type": "object",
+            "properties": {
+                **writable,
+                "version": {"type": "integer", "description": "可代替 If-Match"},
+            },
+        },
+    }
+
+
+def _query(name: str, schema: dict, description: str, required: bool = False) -> dict:
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "schema": schema,
+        "description": description,
+    }
+
+
+def _record_paths(r: Resource) -> dict:
+    name = r.kind.title().replace("_", "")
+    ref = {"$ref": f"#/components/schemas/{name}"}
+    key = {
+        "name": "key",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer"} if r.field(r.key).type == "int" else {"type": "string"},
+        "description": r.field(r.key).zh,
+    }
+    if_match = {
+        "name": "If-Match",
+        "in": "header",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": "读取时得到的 ETag（版本号）/ the ETag from GET",
+    }
+    filters = [_query(f.name, _field_schema(f), f"按{f.zh}筛选") for f in r.fields if f.filter]
+    def body(schema):
+        return {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {"$ref": f"#/components/schemas/{schema}"}
+                }
+            },
+        }
+    one = {"description": r.zh, "content": {"application/json": {"schema": ref}}}
+    return {
+        f"/api/v1/{r.name}": {
+            "get": {
+                "summary": f"{r.zh}列表 / list {r.en}s",
+                "tags": [r.zh],
+                "parameters": [
+                    *filters,
+                    _query("q", {"type": "string"}, "名称搜索"),
+                    _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "每页条数"),
+                    _query("offset", {"type": "integer", "minimum": 0}, "偏移"),
+                    _query("f", {"type": "string", "enum": ["json", "geojson"]}, "格式"),
+                    _query(
+                        "geometry",
+                        {"type": "string", "enum": ["full", "simplified", "none"]},
+                        "几何",
+                    ),
+                ],
+                "responses": {
+                    "200": {
+                        "description": "items + total",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "items": {"type": "array", "items": ref},
+                                        "total": {"type": "integer"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "400": ERROR,
+                },
+            },
+            "post": {
+                "summary": f"新建{r.zh} / create a {r.en}",
+                "tags": [r.zh],
+                "requestBody": body(f"{name}New"),
+                "responses": {"201": one, "400": ERROR, "409": ERROR},
+            },
+        },
+        f"/api/v1/{r.name}/{{key}}": {
+            "get": {
+                "summary": f"读取{r.zh} / get a {r.en}",
+                "tags": [r.zh],
+                "parameters": [key],
+                "responses": {"200": one, "304": {"description": "未变化"}, "404": ERROR},
+            },
+            "patch": {
+                "summary": f"修改{r.zh} / change a {r.en}",
+                "tags": [r.zh],
+                "parameters": [key, if_match],
+                "requestBody": body(f"{name}Change"),
+                "responses": {"200": one, "400": ERROR, "404": ERROR, "412": ERROR, "428": ERROR},
+            },
+            "delete": {
+                "summary": (
+                    f"撤销{r.zh} / dissolve an {r.en}"
+                    if r.dissolve
+                    else f"删除{r.zh} / delete a {r.en}"
+                ),
+                "tags": [r.zh],
+                "parameters": [key, if_match],
+                "responses": {
+                    "204": {"description": "完成"},
+                    "404": ERROR,
+                    "409": ERROR,
+                    "412": ERROR,
+                },
+            },
+        },
+    }
+
+
+_LONLAT = [
+    _query("lon", {"type": "number"}, "经度 / longitude", True),
+    _query("lat", {"type": "number"}, "纬度 / latitude", True),
+    _query("crs", {"type": "string"}, "坐标系 wgs84/cgcs2000/gcj02/bd09/EPSG:n（默认 wgs84）"),
+]
+_JSON = {"description": "JSON", "content": {"application/json": {"schema": {"type": "object"}}}}
+_MEMBER = {"name": "member_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"}}
+
+
+def _action(summary: str, props: dict, required: list[str]) -> dict:
+    return {
+        "post": {
+            "summary": summary,
+            "tags": ["党员"],
+            "parameters": [_MEMBER, _IF_MATCH],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {"type": "object", "properties": props, "required": required}
+                    }
+                },
+            },
+            "responses": {"200": _JSON, "400": ERROR, "404": ERROR, "412": ERROR, "428": ERROR},
+        }
+    }
+
+
+OTHER_PATHS = {
+    "/api/v1/nearest": {
+        "get": {
+            "summary": "最近的党支部、服务点、流动党员党支部 / nearest sites",
+            "tags": ["查询"],
+            "parameters": [
+                *_LONLAT,
+                _query(
+                    "kind",
+                    {"type": "string", "enum": ["branch", "service_point", "migrant_group"]},
+                    "类型",
+                ),
+                _query("k", {"type": "integer", "minimum": 1, "maximum": 50}, "个数"),
+                _query(
+                    "max_distance_m", {"type": "number", "exclusiveMinimum": 0}, "最大距离（米）"
+                ),
+                _query("category", {"type": "string"}, "组织类别或服务点级别"),
+                _query("out_crs", {"type": "string"}, "输出坐标系"),
+            ],
+            "responses": {
+                "200": {
+                    "description": "GeoJSON FeatureCollection",
+                    "content": {
+                        "application/geo+json": {"schema": {"type": "object"}},
+                        "application/json": {"schema": {"type": "object"}},
+                    },
+                },
+                "400": ERROR,
+            },
+        }
+    },
+    "/api/v1/locate": {
+        "get": {
+            "summary": "我在哪里：区县、街道、社区、网格、负责支部 / where is this",
+            "tags": ["查询"],
+            "parameters": [*_LONLAT, _query("with_geometry", {"type": "boolean"}, "附带边界")],
+            "responses": {"200": _JSON, "400": ERROR, "404": ERROR},
+        }
+    },
+    "/api/v1/search": {
+        "get": {
+            "summary": "按名称、编码、拼音首字母搜索 / search",
+            "tags": ["查询"],
+            "parameters": [
+                _query("q", {"type": "string", "minLength": 1, "maxLength": 50}, "搜索词", True),
+                _query("limit", {"type": "integer", "minimum": 1, "maximum": 50}, "条数"),
+            ],
+            "responses": {"200": _JSON, "400": ERROR},
+        }
+    },
+    "/api/v1/members/{member_id}/transfer": _action(
+        "组织关系转接 / transfer",
+        {
+            "to_org_code": {"type": "string"},
+            "date": {"type": "string", "format": "date"},
+            "note": {"type": "string"},
+            "version": {"type": "integer"},
+        },
+        ["to_org_code"],
+    ),
+    "/api/v1/members/{member_id}/mobile": _action(
+        "登记为流动党员 / mark mobile",
+        {
+            "destination": {"type": "string"},
+            "since": {"type": "string", "format": "date"},
+            "inflow_org_code": {"type": "string"},
+            "destination_point": {"$ref": "#/components/schemas/GeoJSONGeometry"},
+            "crs": {"type": "string"},
+            "note": {"type": "string"},
+            "version": {"type": "integer"},
+        },
+        ["destination", "since"],
+    ),
+    "/api/v1/members/{member_id}/return": _action(
+        "流动结束 / back from mobile",
+        {
+            "date": {"type": "string", "format": "date"},
+            "note": {"type": "string"},
+            "version": {"type": "integer"},
+        },
+        [],
+    ),
+    "/api/v1/members/{member_id}/history": {
+        "get": {
+            "summary": "党员变动记录 / member history",
+            "tags": ["党员"],
+            "parameters": [_MEMBER],
+            "responses": {"200": _JSON, "404": ERROR},
+        }
+    },
+    "/api/v1/positions": {
+        "post": {
+            "summary": "上报位置（批量，report_id 去重）/ report positions",
+            "tags": ["位置"],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["reports"],
+                            "properties": {
+                                "reports": {
+                                    "type": "array",
+                                    "minItems": 1,
+                                    "maxItems": 1000,
+                                    "items": {
+                                        "type": "object",
+                                        "required": [
+                                            "report_id",
+                                            "member_id",
+                                            "lon",
+                                            "lat",
+                                            "reported_at",
+                                        ],
+                                        "properties": {
+                                            "report_id": {
+                                                "type": "string",
+                                                "minLength": 1,
+                                                "maxLength": 128,
+                                            },
+                                            "member_id": {"type": "integer", "minimum": 1},
+                                            "lon": {"type": "number"},
+                                            "lat": {"type": "number"},
+                                            "crs": {"type": "string"},
+                                            "reported_at": {
+                                                "type": "string",
+                                                "format": "date-time",
+                                            },
+                                            "accuracy_m": {"type": "number", "minimum": 0},
+                                            "source": {
+                                                "type": "string",
+                                                "enum": ["gps", "network", "manual", "import"],
+                                            },
+                                        },
+                                    },
+                                }
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {"200": _JSON, "400": ERROR},
+        }
+    },
+    "/api/v1/members/{member_id}/positions": {
+        "get": {
+            "summary": "党员位置历史 / a member's positions",
+            "tags": ["位置"],
+            "parameters": [
+                _MEMBER,
+                _query("since", {"type": "string", "format": "date-time"}, "起"),
+                _query("until", {"type": "string", "format": "date-time"}, "止"),
+                _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "条数"),
+                _query("offset", {"type": "integer", "minimum": 0}, "偏移"),
+                _query("out_crs", {"type": "string"}, "输出坐标系"),
+            ],
+            "responses": {"200": _JSON, "400": ERROR, "404": ERROR},
+        }
+    },
+    "/api/v1/imports": {
+        "post": {
+            "summary": "导入文件（GeoJSON、GeoPackage、Shapefile、CSV、XLSX）/ import a file",
+            "tags": ["导入导出"],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["file", "kind"],
+                            "properties": {
+                                "file": {"type": "string", "format": "binary"},
+                                "kind": {
+                                    "type": "string",
+                                    "enum": [
+                                        "admin_areas",
+                                        "grids",
+                                        "orgs",
+                                        "members",
+                                        "service_points",
+                                        "roads",
+                                    ],
+                                },
+                                "crs": {"type": "string"},
+                                "dry_run": {"type": "boolean"},
+                                "partial": {"type": "boolean"},
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {"200": _JSON, "400": ERROR, "413": ERROR, "422": _JSON},
+        }
+    },
+    "/api/v1/openapi.json": {
+        "get": {"summary": "本文档 / this document", "tags": ["文档"], "responses": {"200": _JSON}}
+    },
+    "/api/v1/docs": {
+        "get": {
+            "summary": "接口说明页 / readable docs",
+            "tags": ["文档"],
+            "responses": {"200": {"description": "HTML"}},
+        }
+    },
+}
+
+
+def document() -> dict:
+    """The whole OpenAPI document."""
+    paths: dict = {}
+    schemas: dict = {
+        "Error": {
+            "type": "object",
+            "required": ["code", "message", "message_en"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string", "description": "中文"},
+                "message_en": {"type": "string"},
+                "errors": {"type": "array", "items": {"type": "object"}},
+            },
+        },
+        "GeoJSONGeometry": {
+            "type": "object",
+            "required": ["type", "coordinates"],
+            "properties": {"type": {"type": "string"}, "coordinates": {"type": "array"}},
+        },
+    }
+    for r in RESOURCES.values():
+        paths.update(_record_paths(r))
+        schemas.update(_record_schemas(r))
+    paths.update(OTHER_PATHS)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "党建电子地图 API / Party-building map API",
+            "version": __version__,
+            "description": "错误均为 JSON：code、message（中文）、message_en。"
+            "Errors are JSON with code, message (Chinese) and message_en.",
+        },
+        "paths": dict(sorted(paths.items())),
+        "components": {"schemas": schemas},
+    }
