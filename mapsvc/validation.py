@@ -358,9 +358,33 @@ def check_rules(
                 )
     if resource.kind == "grids":
         problems += _grid_rules(cur, merged)
-    if resource.kind == "admin_areas" and values.get("code") and values.get("level"):
-        problems += _area_code_rules(values)
+    if resource.kind == "admin_areas" and merged.get("code") and merged.get("level"):
+        problems += _area_code_rules(merged)
+        if not problems and merged.get("geometry") is not None:
+            problems += _area_within_parent(cur, merged)
     return problems
+
+
+def _area_within_parent(cur, area: dict) -> list[Problem]:
+    """A street lies inside its district, a community inside its street (1 m² of slack)."""
+    code, level = area["code"], area["level"]
+    if level == "district":
+        return []
+    parent = code[:6] + "000000" if level in ("street", "town") else code[:9] + "000"
+    cur.execute("""
+        SELECT ST_Area(ST_Difference(ST_GeomFromWKB(%s, 4326), geom))
+               * 111320.0 * 110540.0 * cos(radians(ST_Y(ST_PointOnSurface(geom)))) AS outside
+        FROM admin_areas WHERE code = %s""", (shapely.to_wkb(area["geometry"]), parent))
+    row = cur.fetchone()
+    if row is None:
+        return [Problem("code", "unknown_parent_area", f"上级区划 {parent} 不存在",
+                        f"the parent area {parent} does not exist")]
+    if row["outside"] > 1.0:
+        return [Problem("geometry", "area_outside_parent",
+                        f"范围超出上级区划 {parent}（约 {row['outside']:.0f} 平方米在外）",
+                        f"the area extends outside its parent {parent} "
+                        f"(about {row['outside']:.0f} m² outside)")]
+    return []
 
 
 _LEVEL_RANK = {

@@ -482,3 +482,13 @@ def test_docs_page_lists_the_endpoints_in_chinese(client):
     page = client.get("/api/v1/docs").get_data(as_text=True)
     assert "接口说明" in page and "/api/v1/orgs/{key}" in page and "组织关系转接" in page
     assert "http://" not in page and "https://" not in page
+
+
+def test_community_outside_its_street_is_refused(client, conn):
+    street = one(conn, "SELECT code FROM admin_areas WHERE level = 'street' ORDER BY code LIMIT 1")
+    res = client.post("/api/v1/admin-areas", json={
+        "code": street[:9] + "150", "name": "飞地社区", "level": "community",
+        "geometry": {"type": "Polygon", "coordinates": [[[110.3, 38.9], [110.31, 38.9],
+                                                         [110.31, 38.91], [110.3, 38.9]]]}})
+    assert res.status_code == 400
+    assert res.get_json()["errors"][0]["code"] == "area_outside_parent"
