@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["demo_load", "nearest"]
+BENCHMARKS = ["demo_load", "nearest", "positions"]
 
 
 def main(argv: list[str]) -> None:

@@ -21,13 +21,13 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
 
-    from mapsvc import api, errors, health, members_api, pages, records_api
+    from mapsvc import api, errors, health, members_api, pages, positions_api, records_api
 
     errors.register(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(records_api.bp)
     app.register_blueprint(members_api.bp)
-    app.register_blueprint(__import__("mapsvc.positions_api").positions_api.bp)
+    app.register_blueprint(positions_api.bp)
     app.register_blueprint(pages.bp)
     return app

@@ -99,6 +99,28 @@ class _Bad(Exception):
 
 
 _MISSING = object()
+# the order problems of one report are listed in
+_FIELD_ORDER = {
+    name: k
+    for k, name in enumerate(
+        (
+            None,
+            "report_id",
+            "member_id",
+            "lon",
+            "lat",
+            "crs",
+            "lon,lat",
+            "reported_at",
+            "accuracy_m",
+            "source",
+        )
+    )
+}
+
+
+def _error_order(e: ReportError) -> tuple[int, int]:
+    return e.index, _FIELD_ORDER.get(e.field, 99)
 
 
 # ------------------------------------------------------------------ field parsers
@@ -149,7 +171,10 @@ def _number(value, name: str) -> float:
             f"{name} 应为数字：{_show(value)}",
             f"{name} must be a number: {_show(value)}",
         )
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond any float
+        number = math.inf
     if not math.isfinite(number):
         raise _Bad(
             "not_a_number",
@@ -303,6 +328,16 @@ def parse_batch(body, *, now: dt.datetime | None = None) -> Batch:
     batch = Batch(size=len(raw_reports))
     # reports whose fields are fine, waiting for the coordinate check, grouped by CRS
     pending: dict[crsmod.Crs, list[tuple]] = defaultdict(list)
+    parsers = (
+        ("report_id", _report_id),
+        ("member_id", _member_id),
+        ("lon", lambda v: _number(v, "lon")),
+        ("lat", lambda v: _number(v, "lat")),
+        ("crs", _crs),
+        ("reported_at", lambda v: _reported_at(v, now)),
+        ("accuracy_m", _accuracy),
+        ("source", _source),
+    )
     for i, raw in enumerate(raw_reports):
         if not isinstance(raw, dict):
             batch.errors.append(
@@ -324,16 +359,7 @@ def parse_batch(body, *, now: dt.datetime | None = None) -> Batch:
             shown_rid = shown_rid[:MAX_REPORT_ID]
         values = {}
         bad_fields = 0
-        for name, parse in (
-            ("report_id", _report_id),
-            ("member_id", _member_id),
-            ("lon", lambda v: _number(v, "lon")),
-            ("lat", lambda v: _number(v, "lat")),
-            ("crs", _crs),
-            ("reported_at", lambda v: _reported_at(v, now)),
-            ("accuracy_m", _accuracy),
-            ("source", _source),
-        ):
+        for name, parse in parsers:
             try:
                 values[name] = parse(get(name, _MISSING))
             except _Bad as bad:
@@ -348,7 +374,7 @@ def parse_batch(body, *, now: dt.datetime | None = None) -> Batch:
             pending[values["crs"]].append((i, None))
     for in_crs, group in pending.items():
         _convert_group(batch, in_crs, group, raw_reports)
-    batch.errors.sort(key=lambda e: e.index)
+    batch.errors.sort(key=_error_order)
     batch.reports.sort(key=lambda r: r.index)
     return batch
 
@@ -449,7 +475,7 @@ def _differences(new: Report, old) -> list[str]:
 def _store(cur, batch: Batch) -> dict:
     errors = batch.errors + _unknown_members(cur, batch)
     if errors:
-        errors.sort(key=lambda e: e.index)
+        errors.sort(key=_error_order)
         raise InvalidReports(errors, batch.size)
     first: dict[str, Report] = {}
     conflicts: list[dict] = []

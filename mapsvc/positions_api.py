@@ -1,7 +1,7 @@
 """/api/v1 position reports: phones send batches, people read a member's history.
 
-POST /api/v1/positions             {"reports": [...]} → {"stored", "duplicates", "conflicts", "kept"}
-GET  /api/v1/members/<id>/positions  → {"items", "total", "member_id", …} newest first
+POST /api/v1/positions {"reports": [...]} → {"stored", "duplicates", "conflicts", "kept"}
+GET  /api/v1/members/<id>/positions → {"items", "total", "member_id", …}, newest first
 
 Routes parse the request, call mapsvc.positions and shape the response; they build no SQL.
 """

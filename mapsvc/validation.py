@@ -628,3 +628,91 @@ def party_rule_warnings(cur, org_ids: list[int]) -> list[Problem]:
                 )
             )
     return out
+
+
+# ---------------------------------------------------------------- many records at once (imports)
+_ORG_LOOKUP = "SELECT id, level, is_branch_level, status FROM party_orgs WHERE code = %s"
+_AREA_LOOKUP = "SELECT level FROM admin_areas WHERE code = %s"
+
+
+class _LookupCursor:
+    """A cursor for check_rules that answers its per-record reference look-ups (an org by
+    code, an area by code) from one prefetched query each; every other statement, and codes
+    left out of the prefetch, go to the real cursor. The rules and messages are check_rules'
+    own: if its SQL ever changes, the look-ups simply miss here and run on the database."""
+
+    def __init__(self, cur, orgs: dict, areas: dict):
+        self._cur, self._orgs, self._areas = cur, orgs, areas
+        self._hit = False
+        self._row = None
+
+    def execute(self, query, params=None):
+        for sql_text, table in ((_ORG_LOOKUP, self._orgs), (_AREA_LOOKUP, self._areas)):
+            if query == sql_text and params and params[0] in table:
+                self._hit, self._row = True, table[params[0]]
+                return
+        self._hit = False
+        self._cur.execute(query, params)
+
+    def fetchone(self):
+        if self._hit:
+            self._hit = False
+            return self._row
+        return self._cur.fetchone()
+
+    def fetchall(self):
+        if self._hit:
+            self._hit = False
+            return [] if self._row is None else [self._row]
+        return self._cur.fetchall()
+
+
+def check_rules_many(cur, resource: Resource, records: list[tuple[dict, dict | None]], *,
+                     live_org_codes: frozenset | set = frozenset()) -> list[list[Problem]]:
+    """check_rules for many records, with references looked up in one query per table.
+
+    records: (values, current) pairs as check_rules takes them; returns one problem list per
+    record, the same problems check_rules gives. cur must be a dict cursor.
+    live_org_codes: org codes being written in the same transaction (an import of orgs);
+    their look-ups go to the database every time so they see the rows just written.
+    """
+    org_codes, area_codes = set(), set()
+    for values, _current in records:
+        for f in resource.fields:
+            if f.type == "ref" and values.get(f.name):
+                org_codes.add(values[f.name])
+        for name in ("admin_area_code", "community_code"):
+            if values.get(name):
+                area_codes.add(values[name])
+    org_codes -= set(live_org_codes)
+    orgs: dict = dict.fromkeys(org_codes)
+    areas: dict = dict.fromkeys(area_codes)
+    if org_codes:
+        cur.execute("SELECT code, id, level, is_branch_level, status FROM party_orgs "
+                    "WHERE code = ANY(%s)", (sorted(org_codes),))
+        for row in cur.fetchall():
+            orgs[row["code"]] = {k: row[k] for k in ("id", "level", "is_branch_level", "status")}
+    if area_codes:
+        cur.execute("SELECT code, level FROM admin_areas WHERE code = ANY(%s)",
+                    (sorted(area_codes),))
+        for row in cur.fetchall():
+            areas[row["code"]] = {"level": row["level"]}
+    lookup = _LookupCursor(cur, orgs, areas)
+    return [check_rules(lookup, resource, values, current=current)
+            for values, current in records]
+
+
+def parse_line(v, in_crs: crsmod.Crs | str = "wgs84") -> tuple[object, list[Problem]]:
+    """A road's line (LineString or MultiLineString: GeoJSON, WKT or shapely) in WGS84, with
+    the same checks as other geometry (readable, finite, inside China, not swapped, valid)."""
+    f = Field("geometry", "line", "线路")
+    if _blank(v):
+        return None, [_p(f, "required", "必填", "required")]
+    try:
+        geom = parse_geometry(f, v, crsmod.parse_crs(in_crs))
+    except _Bad as bad:
+        return None, [_p(f, bad.code, bad.zh, bad.en)]
+    if geom.geom_type not in ("LineString", "MultiLineString"):
+        return None, [_p(f, "wrong_geometry_type", f"应为线，实为 {geom.geom_type}",
+                         f"must be a LineString or MultiLineString, got {geom.geom_type}")]
+    return geom, []

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import re
+import weakref
 from functools import cache
 from pathlib import Path
 
 _DIR = Path(__file__).parent
 _NAMED = re.compile(r"%\((\w+)\)s")
-_prepared: dict[int, set[str]] = {}  # backend pid → statements prepared in that session
+# connection → statements prepared on it: a new connection (after a database restart, or one
+# the pool opened anew) starts with none; keyed by the object, since backend pids get reused
+_prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 @cache
@@ -40,8 +43,7 @@ def _positional(text: str) -> tuple[str, str, tuple[str, ...]]:
 def execute(cur, text: str, params: dict) -> None:
     """Run text (with %(name)s placeholders) as a prepared statement on cur's session."""
     name, body, names = _positional(text)
-    pid = cur.connection.get_backend_pid()
-    done = _prepared.setdefault(pid, set())
+    done = _prepared.setdefault(cur.connection, set())
     if name not in done:
         cur.execute(f"PREPARE {name} AS {body}")
         done.add(name)
