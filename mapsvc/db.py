@@ -35,7 +35,13 @@ def engine_for(url: str) -> Engine:
         pool_size=5,
         max_overflow=10,
         pool_recycle=1800,
-        connect_args={"connect_timeout": 3, "application_name": "mapsvc"},
+        connect_args={
+            "connect_timeout": 3,
+            "application_name": "mapsvc",
+            # hot-path statements are prepared once (mapsvc.sql.execute); their plans do not
+            # depend on the values, and planning them anew each time cost more than running them
+            "options": "-c plan_cache_mode=force_generic_plan",
+        },
     )
 
 
