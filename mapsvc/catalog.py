@@ -50,8 +50,8 @@ class Resource:
     table: str
     key: str  # field identifying one record in URLs: id or code
     zh: str
-    en: str  # singular, for messages
     fields: tuple[Field, ...]
+    en: str = "record"  # singular, for messages
     search: tuple[str, ...] = ("name",)
     order: str = "code"
     dissolve: bool = False  # DELETE dissolves instead of deleting
