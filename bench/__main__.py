@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["demo_load", "nearest", "positions"]
+BENCHMARKS = ["demo_load", "nearest", "positions", "imports"]
 
 
 def main(argv: list[str]) -> None:

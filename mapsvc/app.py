@@ -29,5 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(records_api.bp)
     app.register_blueprint(members_api.bp)
     app.register_blueprint(positions_api.bp)
+    app.register_blueprint(__import__("mapsvc.imports_api").imports_api.bp)
+    app.register_blueprint(__import__("mapsvc.coverage_api").coverage_api.bp)
     app.register_blueprint(pages.bp)
     return app

@@ -146,5 +146,91 @@ def serve(host: str, port: int, workers: int) -> None:
     )
 
 
+# ------------------------------------------------------------------ files
+_KIND_CHOICES = ["admin_areas", "grids", "orgs", "members", "service_points", "roads"]
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--kind", type=click.Choice(_KIND_CHOICES), required=True, help="What the file holds."
+)
+@click.option(
+    "--crs",
+    default=None,
+    help="Coordinates of the file: wgs84, cgcs2000, gcj02, bd09 or EPSG:NNNN "
+    "(default: what the file says, else wgs84).",
+)
+@click.option("--dry-run", is_flag=True, help="Check everything, write nothing.")
+@click.option("--partial", is_flag=True, help="Write the good rows, report the rest.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def import_cmd(
+    file: str, kind: str, crs: str | None, dry_run: bool, partial: bool, as_json: bool
+) -> None:
+    """Import GeoJSON, GeoPackage, zipped Shapefile, CSV or XLSX; all or nothing by default.
+
+    Existing codes are updated, new ones inserted (members: rows with an id update that
+    member). Exit status 0 when written (or a dry run found nothing wrong), 1 when rejected.
+    """
+    from mapsvc import imports
+
+    report = imports.import_file(
+        database_url(), file, kind, crs=crs, dry_run=dry_run, partial=partial
+    )
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        click.echo(imports.render_text(report))
+    if report["status"] == "rejected":
+        sys.exit(1)
+
+
+@main.command("export")
+@click.option("--kind", type=click.Choice(_KIND_CHOICES), required=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["geojson", "gpkg", "xlsx", "csv"]),
+    default=None,
+    help="Default: from the -o file's extension, else geojson.",
+)
+@click.option("-o", "--output", default=None, help="File to write (default: KIND.FORMAT here).")
+@click.option(
+    "--headers",
+    type=click.Choice(["en", "zh"]),
+    default="en",
+    show_default=True,
+    help="Column names: field names or Chinese labels (both import back).",
+)
+@click.option(
+    "--unmasked-phones",
+    is_flag=True,
+    help="Write phone numbers in full (default: masked as the API shows them).",
+)
+def export_cmd(
+    kind: str, fmt: str | None, output: str | None, headers: str, unmasked_phones: bool
+) -> None:
+    """Export every record of a kind as GeoJSON, GeoPackage, XLSX or CSV (WGS84)."""
+    from mapsvc import exchange, imports
+
+    if fmt is None:
+        ext = (output or "").rsplit(".", 1)[-1].lower() if output and "." in output else ""
+        fmt = {
+            "json": "geojson",
+            "geojson": "geojson",
+            "gpkg": "gpkg",
+            "xlsx": "xlsx",
+            "csv": "csv",
+        }.get(ext, "geojson")
+    output = output or f"{kind}.{exchange.EXPORT_FORMATS[fmt][2]}"
+    try:
+        n = imports.export_kind(
+            database_url(), kind, fmt, output, headers=headers, unmasked_phones=unmasked_phones
+        )
+    except exchange.ExportError as exc:
+        _fail(f"{exc.message} / {exc.message_en}")
+    click.echo(f"已导出 {n} 条记录到 {output} / exported {n} records to {output}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

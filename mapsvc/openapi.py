@@ -97,15 +97,13 @@ def _record_paths(r: Resource) -> dict:
         "description": "读取时得到的 ETag（版本号）/ the ETag from GET",
     }
     filters = [_query(f.name, _field_schema(f), f"按{f.zh}筛选") for f in r.fields if f.filter]
+
     def body(schema):
         return {
             "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {"$ref": f"#/components/schemas/{schema}"}
-                }
-            },
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
         }
+
     one = {"description": r.zh, "content": {"application/json": {"schema": ref}}}
     return {
         f"/api/v1/{r.name}": {
@@ -117,7 +115,12 @@ def _record_paths(r: Resource) -> dict:
                     _query("q", {"type": "string"}, "名称搜索"),
                     _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "每页条数"),
                     _query("offset", {"type": "integer", "minimum": 0}, "偏移"),
-                    _query("f", {"type": "string", "enum": ["json", "geojson"]}, "格式"),
+                    _query(
+                        "f",
+                        {"type": "string", "enum": ["json", "geojson", "csv", "xlsx", "gpkg"]},
+                        "格式（csv/xlsx/gpkg 为下载文件）",
+                    ),
+                    _query("headers", {"type": "string", "enum": ["en", "zh"]}, "下载文件的列名"),
                     _query(
                         "geometry",
                         {"type": "string", "enum": ["full", "simplified", "none"]},
@@ -212,6 +215,103 @@ def _action(summary: str, props: dict, required: list[str]) -> dict:
 
 
 OTHER_PATHS = {
+    # ---- coverage for planners (mapsvc/coverage_api.py)
+    **{
+        path: {
+            "get": {
+                "summary": summary,
+                "tags": ["覆盖分析"],
+                "parameters": [
+                    _query("facility", {"type": "string", "enum": ["service_points"]}, "设施类型"),
+                    _query("mode", {"type": "string", "enum": ["distance", "walk"]}, "直线或步行"),
+                    _query(
+                        "radius_m",
+                        {"type": "number", "exclusiveMinimum": 0},
+                        "覆盖半径（米），覆盖所有级别",
+                    ),
+                    _query(
+                        "minutes",
+                        {"type": "number", "exclusiveMinimum": 0},
+                        "步行分钟（mode=walk，75 米/分钟）",
+                    ),
+                    *extra,
+                ],
+                "responses": {"200": _JSON, "400": ERROR},
+            }
+        }
+        for path, summary, extra in (
+            (
+                "/api/v1/coverage",
+                "服务圈覆盖：网格、社区、街道 / coverage by service circles",
+                [
+                    _query(
+                        "by",
+                        {"type": "string", "enum": ["grid", "community", "street"]},
+                        "统计单元",
+                    ),
+                    _query("f", {"type": "string", "enum": ["json", "geojson"]}, "格式"),
+                ],
+            ),
+            (
+                "/api/v1/coverage/gaps",
+                "覆盖缺口排名 / uncovered grids and communities ranked",
+                [
+                    _query("limit", {"type": "integer", "minimum": 1, "maximum": 10000}, "条数"),
+                    _query("f", {"type": "string", "enum": ["json", "geojson"]}, "格式"),
+                ],
+            ),
+            ("/api/v1/coverage/service-areas", "服务范围图层 service_areas / service areas", []),
+            ("/api/v1/coverage/export.xlsx", "覆盖分析导出 XLSX / coverage workbook", []),
+        )
+    },
+    "/api/v1/coverage/plan": {
+        "post": {
+            "summary": "新服务点选址（最大覆盖）/ site suggestions (maximal covering)",
+            "tags": ["覆盖分析"],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["k"],
+                            "properties": {
+                                "k": {"type": "integer", "minimum": 1, "maximum": 50},
+                                "radius_m": {"type": "number", "exclusiveMinimum": 0},
+                                "minutes": {"type": "number", "exclusiveMinimum": 0},
+                                "candidates": {
+                                    "description": '"grid_centroids" 或点列表 [[lon, lat], …]',
+                                    "oneOf": [
+                                        {"type": "string", "enum": ["grid_centroids"]},
+                                        {"type": "array", "maxItems": 5000},
+                                    ],
+                                },
+                                "crs": {"type": "string"},
+                                "keep_existing": {"type": "boolean"},
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {"200": _JSON, "400": ERROR},
+        }
+    },
+    "/api/v1/org-coverage": {
+        "get": {
+            "summary": "组织覆盖（两个覆盖）/ organisation coverage",
+            "tags": ["覆盖分析"],
+            "parameters": [
+                _query(
+                    "distance_m",
+                    {"type": "number", "exclusiveMinimum": 0},
+                    "流动党员聚集距离（米）",
+                ),
+                _query("min_full", {"type": "integer", "minimum": 1}, "正式党员数下限"),
+                _query("max_members", {"type": "integer", "minimum": 1}, "支部人数上限"),
+            ],
+            "responses": {"200": _JSON, "400": ERROR},
+        }
+    },
     "/api/v1/nearest": {
         "get": {
             "summary": "最近的党支部、服务点、流动党员党支部 / nearest sites",

@@ -17,3 +17,9 @@ def index():
 def nearest_page():
     """The grid worker's phone page: where am I, what is nearest, how do I get there."""
     return render_template("nearest.html")
+
+
+@bp.get("/plan")
+def plan_page():
+    """The planner's desk page: coverage gaps, site suggestions, organisation coverage."""
+    return render_template("plan.html")

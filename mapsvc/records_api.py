@@ -8,9 +8,10 @@ overwrite each other: the second gets 412 and the current version.
 from __future__ import annotations
 
 import psycopg2
+import shapely.geometry
 from flask import Blueprint, current_app, jsonify, request, url_for
 
-from mapsvc import db, params, records, validation
+from mapsvc import db, exchange, params, records, validation
 from mapsvc.catalog import RESOURCES, Resource
 from mapsvc.errors import ApiError
 
@@ -132,14 +133,19 @@ def list_view(resource: Resource):
                 raise ApiError(400, p.code, p.message, p.message_en) from None
             filters[f.name] = values if len(values) > 1 else values[0]
     q = (args.get("q") or "").strip() or None
-    limit = params.integer(args, "limit", default=100, lo=1, hi=1000)
+    fmt = params.choice(
+        args, "f", {"json": "JSON", "geojson": "GeoJSON", **exchange.FILE_FORMATS}, default="json"
+    )
+    most = exchange.EXPORT_MAX_ROWS if fmt in exchange.FILE_FORMATS else 1000  # downloads
+    limit = params.integer(args, "limit", default=100 if most == 1000 else most, lo=1, hi=most)
     offset = params.integer(args, "offset", default=0, lo=0, hi=10**9)
-    fmt = params.choice(args, "f", {"json": "JSON", "geojson": "GeoJSON"}, default="json")
     geometry = params.choice(args, "geometry", records.GEOMETRY_MODES, default="full")
     with _cursor() as cur:
         items, total = records.list_records(
             cur, resource, filters=filters, q=q, limit=limit, offset=offset, geometry=geometry
         )
+    if fmt in exchange.FILE_FORMATS:  # csv, xlsx, gpkg: a file to download (mapsvc.exchange)
+        return exchange.download(resource, items, fmt, args, total=total)
     if fmt == "geojson" and resource.geometry:
         g = resource.geometry.name
         return jsonify(
@@ -212,6 +218,9 @@ def update_view(resource: Resource, key: str):
             current = records.get_record(cur, resource, key, for_update=True)
         except records.NotFound:
             raise _not_found(resource, key) from None
+        geometry = resource.geometry
+        if geometry is not None and current.get(geometry.name):  # rules compare shapes
+            current[geometry.name] = shapely.geometry.shape(current[geometry.name])
         problems = validation.check_rules(cur, resource, values, current=current)
         if problems:
             raise invalid(problems)

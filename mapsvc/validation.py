@@ -371,19 +371,33 @@ def _area_within_parent(cur, area: dict) -> list[Problem]:
     if level == "district":
         return []
     parent = code[:6] + "000000" if level in ("street", "town") else code[:9] + "000"
-    cur.execute("""
+    cur.execute(
+        """
         SELECT ST_Area(ST_Difference(ST_GeomFromWKB(%s, 4326), geom))
                * 111320.0 * 110540.0 * cos(radians(ST_Y(ST_PointOnSurface(geom)))) AS outside
-        FROM admin_areas WHERE code = %s""", (shapely.to_wkb(area["geometry"]), parent))
+        FROM admin_areas WHERE code = %s""",
+        (shapely.to_wkb(area["geometry"]), parent),
+    )
     row = cur.fetchone()
     if row is None:
-        return [Problem("code", "unknown_parent_area", f"上级区划 {parent} 不存在",
-                        f"the parent area {parent} does not exist")]
+        return [
+            Problem(
+                "code",
+                "unknown_parent_area",
+                f"上级区划 {parent} 不存在",
+                f"the parent area {parent} does not exist",
+            )
+        ]
     if row["outside"] > 1.0:
-        return [Problem("geometry", "area_outside_parent",
-                        f"范围超出上级区划 {parent}（约 {row['outside']:.0f} 平方米在外）",
-                        f"the area extends outside its parent {parent} "
-                        f"(about {row['outside']:.0f} m² outside)")]
+        return [
+            Problem(
+                "geometry",
+                "area_outside_parent",
+                f"范围超出上级区划 {parent}（约 {row['outside']:.0f} 平方米在外）",
+                f"the area extends outside its parent {parent} "
+                f"(about {row['outside']:.0f} m² outside)",
+            )
+        ]
     return []
 
 
@@ -667,8 +681,13 @@ class _LookupCursor:
         return self._cur.fetchall()
 
 
-def check_rules_many(cur, resource: Resource, records: list[tuple[dict, dict | None]], *,
-                     live_org_codes: frozenset | set = frozenset()) -> list[list[Problem]]:
+def check_rules_many(
+    cur,
+    resource: Resource,
+    records: list[tuple[dict, dict | None]],
+    *,
+    live_org_codes: frozenset | set = frozenset(),
+) -> list[list[Problem]]:
     """check_rules for many records, with references looked up in one query per table.
 
     records: (values, current) pairs as check_rules takes them; returns one problem list per
@@ -688,18 +707,20 @@ def check_rules_many(cur, resource: Resource, records: list[tuple[dict, dict | N
     orgs: dict = dict.fromkeys(org_codes)
     areas: dict = dict.fromkeys(area_codes)
     if org_codes:
-        cur.execute("SELECT code, id, level, is_branch_level, status FROM party_orgs "
-                    "WHERE code = ANY(%s)", (sorted(org_codes),))
+        cur.execute(
+            "SELECT code, id, level, is_branch_level, status FROM party_orgs WHERE code = ANY(%s)",
+            (sorted(org_codes),),
+        )
         for row in cur.fetchall():
             orgs[row["code"]] = {k: row[k] for k in ("id", "level", "is_branch_level", "status")}
     if area_codes:
-        cur.execute("SELECT code, level FROM admin_areas WHERE code = ANY(%s)",
-                    (sorted(area_codes),))
+        cur.execute(
+            "SELECT code, level FROM admin_areas WHERE code = ANY(%s)", (sorted(area_codes),)
+        )
         for row in cur.fetchall():
             areas[row["code"]] = {"level": row["level"]}
     lookup = _LookupCursor(cur, orgs, areas)
-    return [check_rules(lookup, resource, values, current=current)
-            for values, current in records]
+    return [check_rules(lookup, resource, values, current=current) for values, current in records]
 
 
 def parse_line(v, in_crs: crsmod.Crs | str = "wgs84") -> tuple[object, list[Problem]]:
@@ -713,6 +734,12 @@ def parse_line(v, in_crs: crsmod.Crs | str = "wgs84") -> tuple[object, list[Prob
     except _Bad as bad:
         return None, [_p(f, bad.code, bad.zh, bad.en)]
     if geom.geom_type not in ("LineString", "MultiLineString"):
-        return None, [_p(f, "wrong_geometry_type", f"应为线，实为 {geom.geom_type}",
-                         f"must be a LineString or MultiLineString, got {geom.geom_type}")]
+        return None, [
+            _p(
+                f,
+                "wrong_geometry_type",
+                f"应为线，实为 {geom.geom_type}",
+                f"must be a LineString or MultiLineString, got {geom.geom_type}",
+            )
+        ]
     return geom, []

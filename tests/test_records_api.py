@@ -486,9 +486,36 @@ def test_docs_page_lists_the_endpoints_in_chinese(client):
 
 def test_community_outside_its_street_is_refused(client, conn):
     street = one(conn, "SELECT code FROM admin_areas WHERE level = 'street' ORDER BY code LIMIT 1")
-    res = client.post("/api/v1/admin-areas", json={
-        "code": street[:9] + "150", "name": "飞地社区", "level": "community",
-        "geometry": {"type": "Polygon", "coordinates": [[[110.3, 38.9], [110.31, 38.9],
-                                                         [110.31, 38.91], [110.3, 38.9]]]}})
+    res = client.post(
+        "/api/v1/admin-areas",
+        json={
+            "code": street[:9] + "150",
+            "name": "飞地社区",
+            "level": "community",
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [[[110.3, 38.9], [110.31, 38.9], [110.31, 38.91], [110.3, 38.9]]],
+            },
+        },
+    )
     assert res.status_code == 400
     assert res.get_json()["errors"][0]["code"] == "area_outside_parent"
+
+
+def test_changing_only_a_grids_community_checks_its_stored_shape(client, conn):
+    with conn.cursor() as cur:
+        cur.execute("SELECT id, community_code FROM grids ORDER BY code LIMIT 1")
+        grid_id, community = cur.fetchone()
+    other = one(
+        conn,
+        "SELECT code FROM admin_areas WHERE level = 'community' AND code <> %s "
+        "ORDER BY code DESC LIMIT 1",
+        (community,),
+    )
+    etag = client.get(f"/api/v1/grids/{grid_id}").headers["ETag"]
+    res = client.patch(
+        f"/api/v1/grids/{grid_id}", json={"community_code": other}, headers={"If-Match": etag}
+    )
+    assert res.status_code == 400
+    codes = [e["code"] for e in res.get_json()["errors"]]
+    assert "grid_outside_community" in codes and "grid_code_prefix" in codes
