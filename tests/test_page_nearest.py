@@ -322,8 +322,8 @@ def test_search_by_pinyin_initials_moves_the_card(run: Run):
         "name => (document.querySelector('#where [data-field=street]') || {}).textContent === name",
         arg=street["name"],
     )
-    assert page.locator("#search-list").is_hidden()
-    assert page.locator("#panel-branch .result").count() > 0
+    page.locator("#search-list").wait_for(state="hidden")  # waits: the machine may be busy
+    page.locator("#panel-branch .result").first.wait_for()
     run.shot("search-chosen")
     run.assert_clean()
 
