@@ -461,6 +461,8 @@ def transform_xy(x: Any, y: Any, src_crs: str | Crs, dst_crs: str | Crs) -> tupl
     Points a projection cannot handle come back as inf; NaN stays NaN.
     """
     src, dst = parse_crs(src_crs), parse_crs(dst_crs)
+    if src == dst and np.ndim(x) == 0 and np.ndim(y) == 0:
+        return float(x), float(y)  # the common case on every request: nothing to do
     xa = np.asarray(x, dtype=np.float64)
     ya = np.asarray(y, dtype=np.float64)
     scalar = xa.ndim == 0 and ya.ndim == 0

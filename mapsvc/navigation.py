@@ -6,7 +6,7 @@ geodata.crs. These are links for the phone to follow; the server never calls the
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from geodata import crs
 
@@ -32,43 +32,27 @@ def links(name: str, lon: float, lat: float, origin: tuple[float, float]) -> dic
     return links_many([(name, lon, lat)], origin)[0]
 
 
-def _enc(params: dict) -> str:
-    return urlencode(params, quote_via=quote, safe=",:|")
+_ME = quote("我的位置")
 
 
 def _links(name: str, gcj: tuple, bd: tuple, gcj_from: tuple, bd_from: tuple) -> dict:
-    me = "我的位置"
-    gaode = {
-        "from": f"{gcj_from[0]},{gcj_from[1]},{me}",
-        "to": f"{gcj[0]},{gcj[1]},{name}",
-        "mode": "walk",
-        "src": SOURCE,
-        "coordinate": "gaode",
-        "callnative": "1",
-    }
-    baidu = {
-        "origin": f"latlng:{bd_from[1]},{bd_from[0]}|name:{me}",
-        "destination": f"latlng:{bd[1]},{bd[0]}|name:{name}",
-        "mode": "walking",
-        "coord_type": "bd09ll",
-        "output": "html",
-        "src": SOURCE,
-    }
-    gaode_app = {
-        "sourceApplication": SOURCE,
-        "slat": gcj_from[1],
-        "slon": gcj_from[0],
-        "sname": me,
-        "dlat": gcj[1],
-        "dlon": gcj[0],
-        "dname": name,
-        "dev": "0",
-        "t": "2",
-    }
-    baidu_app = {k: v for k, v in baidu.items() if k != "output"}
+    # built with f-strings around one quoted name: urlencode per link cost more than the query
+    q = quote(name, safe="")
+    gaode = (
+        f"from={gcj_from[0]},{gcj_from[1]},{_ME}&to={gcj[0]},{gcj[1]},{q}"
+        f"&mode=walk&src={SOURCE}&coordinate=gaode&callnative=1"
+    )
+    baidu = (
+        f"origin=latlng:{bd_from[1]},{bd_from[0]}|name:{_ME}"
+        f"&destination=latlng:{bd[1]},{bd[0]}|name:{q}&mode=walking&coord_type=bd09ll"
+    )
+    gaode_app = (
+        f"sourceApplication={SOURCE}&slat={gcj_from[1]}&slon={gcj_from[0]}&sname={_ME}"
+        f"&dlat={gcj[1]}&dlon={gcj[0]}&dname={q}&dev=0&t=2"
+    )
     return {
-        "gaode": f"https://uri.amap.com/navigation?{_enc(gaode)}",
-        "baidu": f"https://api.map.baidu.com/direction?{_enc(baidu)}",
-        "gaode_app": f"amapuri://route/plan/?{_enc(gaode_app)}",
-        "baidu_app": f"baidumap://map/direction?{_enc(baidu_app)}",
+        "gaode": f"https://uri.amap.com/navigation?{gaode}",
+        "baidu": f"https://api.map.baidu.com/direction?{baidu}&output=html&src={SOURCE}",
+        "gaode_app": f"amapuri://route/plan/?{gaode_app}",
+        "baidu_app": f"baidumap://map/direction?{baidu}&src={SOURCE}",
     }
