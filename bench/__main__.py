@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["demo_load", "nearest", "positions", "imports"]
+BENCHMARKS = ["demo_load", "nearest", "positions", "imports", "coverage"]
 
 
 def main(argv: list[str]) -> None:

@@ -214,12 +214,28 @@ def _action(summary: str, props: dict, required: list[str]) -> dict:
     }
 
 
+_COVERAGE_RULES = (
+    "服务半径默认按级别：服务站 500 米（10 分钟生活圈），社区中心 1000 米（15 分钟生活圈），"
+    "街道和区级中心 1500 米；radius_m 覆盖所有级别。网格中心点（EPSG:4326 面的 ST_Centroid）"
+    "到某服务点的椭球面距离不超过该服务点半径即为覆盖；党员按居住点（落在网格内）统计，"
+    "居住点在半径内即为覆盖；社区、街道为其网格之和。mode=walk 用路网步行距离"
+    "（pgRouting 预计算的 road_walks，75 米/分钟）。 / Reach by level: station 500 m, "
+    "community centre 1000 m, street and district centres 1500 m; radius_m overrides every "
+    "level. A grid is covered when the geodesic (WGS84) distance from its centroid (ST_Centroid "
+    "of its EPSG:4326 polygon) to a service point is within that point's reach; a member is "
+    "covered when their home point is (members count in the grid their home lies inside); "
+    "communities and streets sum their grids. mode=walk uses network metres along the roads "
+    "(precomputed pgRouting road_walks) at 75 m/min."
+)
+
+
 OTHER_PATHS = {
     # ---- coverage for planners (mapsvc/coverage_api.py)
     **{
         path: {
             "get": {
                 "summary": summary,
+                "description": _COVERAGE_RULES,
                 "tags": ["覆盖分析"],
                 "parameters": [
                     _query("facility", {"type": "string", "enum": ["service_points"]}, "设施类型"),

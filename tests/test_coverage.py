@@ -524,7 +524,7 @@ def test_org_coverage_matches_plain_counts(conn):
 
     cur.execute(
         "SELECT o.code, o.is_branch_level, o.status, m.status AS ms FROM party_orgs o "
-        "LEFT JOIN members m ON m.org_id = o.id"
+        "LEFT JOIN members m ON m.org_id = o.id WHERE o.category <> 'migrant'"
     )
     size, fulls = defaultdict(int), defaultdict(int)
     branch_codes = set()

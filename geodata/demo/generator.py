@@ -1091,13 +1091,8 @@ def _members(rng, cfg, plane, city, areas, tree, branches, names) -> None:
     cur[reporting] = positions[2::k]
     cur_at[reporting] = reported_at[2::k]
 
-    home_lon, home_lat = plane.xy_to_lonlat(home[:, 0], home[:, 1])
-    home_lon = np.where(in_district | is_mobile & ~in_district, home_lon, home[:, 0])
-    home_lat = np.where(in_district | is_mobile & ~in_district, home_lat, home[:, 1])
-    # homes of other counties' members were drawn in lon/lat already
-    county_home = ~in_district & ~np.isin(np.arange(n), arriving)
-    home_lon = np.where(county_home, home[:, 0], home_lon)
-    home_lat = np.where(county_home, home[:, 1], home_lat)
+    # every home was drawn in lon/lat: grids are stored in EPSG:4326, county seats are lon/lat
+    home_lon, home_lat = home[:, 0], home[:, 1]
     dest_is_home = np.zeros(n, bool)
     dest_is_home[arriving] = True
     dest_lon = np.where(dest_is_home, home_lon, dest[:, 0])

@@ -24,7 +24,8 @@ WITH reach AS (
     SELECT g.id, g.code, g.name, g.community_code, g.population,
            ST_Centroid(g.geom)::geography AS c,
            coalesce(bool_or(t.whole), false) AS whole,
-           count(t.fid) AS touching
+           array_remove(array_agg(t.geog), NULL) AS sites,
+           array_remove(array_agg(t.reach_m), NULL) AS reaches
     FROM grids g LEFT JOIN touch t ON t.grid_id = g.id
     GROUP BY g.id
 ), people AS (
@@ -35,17 +36,17 @@ WITH reach AS (
     CROSS JOIN LATERAL (
         SELECT count(*) AS members,
                count(*) FILTER (
-                   WHERE c.whole OR (c.touching > 0 AND EXISTS (
-                       SELECT 1 FROM touch t
-                       WHERE t.grid_id = c.id AND ST_DWithin(t.geog, m.home_geog, t.reach_m)))
+                   WHERE c.whole OR (cardinality(c.sites) > 0 AND EXISTS (
+                       SELECT 1 FROM unnest(c.sites, c.reaches) AS t(geog, reach_m)
+                       WHERE ST_DWithin(t.geog, m.home_geog, t.reach_m)))
                ) AS covered_members
         FROM members m WHERE ST_Contains(g.geom, m.home_geom)
     ) p
 )
 SELECT c.id, c.code, c.name, c.community_code, c.population,
        coalesce(p.members, 0) AS members,
-       EXISTS (SELECT 1 FROM touch t WHERE t.grid_id = c.id
-                 AND ST_DWithin(t.geog, c.c, t.reach_m)) AS covered,
+       EXISTS (SELECT 1 FROM unnest(c.sites, c.reaches) AS t(geog, reach_m)
+               WHERE ST_DWithin(t.geog, c.c, t.reach_m)) AS covered,
        coalesce(p.covered_members, 0) AS covered_members,
        n.fid AS nearest_facility_id, n.d AS nearest_m
 FROM cells c

@@ -1,0 +1,217 @@
+"""The planner's page /plan, driven in Chromium at a desk size (1440×900).
+
+Like test_page_nearest: the app runs on a local port against the test database; requests to
+other hosts are aborted and fail the test; console errors fail it. Screenshots go to
+tests/screenshots/plan-*.png for a person to look at.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = Path(__file__).parent / "screenshots"
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="system Chromium not installed")
+
+
+@pytest.fixture(scope="module")
+def base_url(db_url: str):
+    """The app on a free local port, served by a real HTTP server in a background thread."""
+    from werkzeug.serving import make_server
+
+    from mapsvc.app import create_app
+
+    app = create_app({"DATABASE_URL": db_url, "TESTING": True})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="plan-page-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        )
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture()
+def session(browser):
+    """A desk browser context that records requests to other hosts and console errors."""
+    context = browser.new_context(
+        viewport={"width": 1440, "height": 900}, locale="zh-CN", accept_downloads=True
+    )
+    seen = {"external": [], "errors": []}
+
+    def guard(route):
+        url = route.request.url
+        host = urllib.parse.urlsplit(url).hostname
+        if url.startswith(("blob:", "data:", "file:")) or host in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            seen["external"].append(url)
+            route.abort()
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.on(
+        "console",
+        lambda msg: seen["errors"].append(msg.text) if msg.type == "error" else None,
+    )
+    page.on("pageerror", lambda exc: seen["errors"].append(str(exc)))
+    try:
+        yield page, seen, context
+    finally:
+        context.close()
+
+
+def api(base_url: str, path: str, body: dict | None = None) -> dict:
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(
+        base_url + path, data=data, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        return json.load(resp)
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(SHOTS / f"plan-{name}.png"))
+
+
+def wait_ready(page, attr: str = "state") -> None:
+    page.wait_for_function(
+        f"() => ['ready', 'error'].includes(document.querySelector('#map').dataset.{attr})"
+    )
+    name = "data-" + re.sub("([A-Z])", r"-\1", attr).lower()
+    assert page.locator("#map").get_attribute(name) == "ready"
+
+
+def test_landing_has_no_external_assets(client):
+    html = client.get("/plan").get_data(as_text=True)
+    assert "<title>服务覆盖与选址规划 · 党建电子地图</title>" in html
+    assert "http://" not in html and "https://" not in html
+
+
+def test_plan_page_analysis_gaps_sites_and_org(session, base_url: str, tmp_path: Path):
+    page, seen, context = session
+    page.goto(base_url + "/plan")
+    wait_ready(page)
+    grids = api(base_url, "/api/v1/coverage?by=grid")
+    # the choropleth: one path per grid, coloured by covered/uncovered
+    assert page.locator("#map").get_attribute("data-units") == str(len(grids["units"]))
+    assert page.locator(".leaflet-units-pane path").count() == len(grids["units"])
+    fills = set(
+        page.locator(".leaflet-units-pane path").evaluate_all(
+            "els => els.map(e => e.getAttribute('fill'))"
+        )
+    )
+    assert {"#2e7d32", "#c62828"} <= fills
+    totals = page.locator("#totals").inner_text()
+    t = grids["totals"]
+    assert f"{t['covered_units']:,} / {t['units']:,}" in totals
+    gaps = api(base_url, "/api/v1/coverage/gaps?limit=100")
+    rows = page.locator("#gaps tbody tr")
+    assert rows.count() == len(gaps["grids"])
+    assert rows.first.locator("td").nth(1).inner_text() == gaps["grids"][0]["name"]
+    sites = api(base_url, "/api/v1/service-points?limit=1")["total"]
+    assert page.locator("#map").get_attribute("data-service-areas") == str(sites)
+    shot(page, "coverage")
+
+    # communities as units, walking mode
+    page.locator("input[name=mode][value=walk]").check()
+    page.locator("#by").select_option("community")
+    page.locator("#run").click()
+    page.wait_for_function(
+        "() => document.querySelector('#status').textContent.startsWith('分析完成')"
+        " && document.querySelector('#map').dataset.state === 'ready'"
+    )
+    communities = api(base_url, "/api/v1/coverage?by=community&mode=walk&minutes=15")
+    assert page.locator("#map").get_attribute("data-units") == str(len(communities["units"]))
+    page.locator("#tab-gap-communities").click()
+    assert page.locator("#gaps tbody tr").count() > 0
+    shot(page, "walk-communities")
+
+    # site suggestions
+    page.locator("#k").fill("3")
+    page.locator("#plan-btn").click()
+    wait_ready(page, "planState")
+    expected = api(base_url, "/api/v1/coverage/plan", {"k": 3, "minutes": 15})
+    assert page.locator("#sites tbody tr").count() == len(expected["sites"]) > 0
+    assert page.locator(".site-marker").count() == len(expected["sites"])
+    summary = page.locator("#plan-summary").inner_text()
+    assert f"{expected['covered_population_after']:,}" in summary
+    shot(page, "sites")
+
+    # organisation coverage
+    page.locator("#org-btn").click()
+    wait_ready(page, "org")
+    org = api(base_url, "/api/v1/org-coverage")
+    text = page.locator("#org").inner_text()
+    assert f"建议成立流动党员党支部的地点（{len(org['suggested_migrant_groups'])}）" in text
+    assert f"正式党员不足 3 人的支部（{len(org['undersized_branches'])}）" in text
+    shot(page, "org")
+
+    # exports: XLSX link, GeoJSON and a standalone HTML map that works offline
+    href = page.locator("#export-xlsx").get_attribute("href")
+    with urllib.request.urlopen(base_url + href, timeout=60) as resp:
+        assert resp.status == 200 and resp.read(2) == b"PK"
+    with page.expect_download() as dl:
+        page.locator("#export-geojson").click()
+    geo = json.loads(Path(dl.value.path()).read_text(encoding="utf-8"))
+    layers = {f["properties"]["layer"] for f in geo["features"]}
+    assert {"coverage_community", "service_areas", "suggested_sites"} <= layers
+    with page.expect_download() as dl:
+        page.locator("#export-html").click()
+    html_path = tmp_path / "coverage-map.html"
+    dl.value.save_as(html_path)
+    html = html_path.read_text(encoding="utf-8")
+    assert "http://" not in html.split('<script type="application/json"')[0].split("<style>")[0]
+    standalone = context.new_page()
+    standalone.goto(html_path.as_uri())
+    standalone.wait_for_function("() => document.querySelector('#map').dataset.features")
+    assert int(standalone.locator("#map").get_attribute("data-features")) == len(geo["features"])
+    assert standalone.locator(".leaflet-overlay-pane path").count() > 0
+    standalone.screenshot(path=str(SHOTS / "plan-standalone.png"))
+
+    assert seen["external"] == [], seen["external"]
+    assert seen["errors"] == [], seen["errors"]
+
+
+def test_bad_parameters_show_the_message(session, base_url: str):
+    page, seen, _ = session
+    page.goto(base_url + "/plan")
+    wait_ready(page)
+    page.locator("input[name=mode][value=walk]").check()
+    page.locator("#minutes").fill("600")
+    page.locator("#run").click()
+    page.wait_for_function("() => document.querySelector('#map').dataset.state === 'error'")
+    assert "超过预先计算的路网步行范围" in page.locator("#status").inner_text()
+    assert seen["external"] == []
+    # the browser logs the 400 responses themselves; nothing else may fail
+    assert all("400" in e for e in seen["errors"]), seen["errors"]
