@@ -215,3 +215,153 @@ def test_bad_parameters_show_the_message(session, base_url: str):
     assert seen["external"] == []
     # the browser logs the 400 responses themselves; nothing else may fail
     assert all("400" in e for e in seen["errors"]), seen["errors"]
+
+
+def no_horizontal_overflow(page) -> None:
+    """Nothing sticks out sideways: not the page, not a card, a table or the header."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 1440, f"page is {width}px wide at a 1440px viewport"
+    wide = page.evaluate(
+        """() => [...document.querySelectorAll(
+              '.app-header, .side, .card, .table-wrap, .row, .inline, .legend, .tabs, .leaflet-control')]
+            .filter(el => el.offsetParent !== null && el.scrollWidth > el.clientWidth + 1)
+            .map(el => (el.id || el.className) + ': ' + el.scrollWidth + ' > ' + el.clientWidth)"""
+    )
+    assert wide == [], wide
+    # the header's items sit on one line and inside the viewport
+    right = page.evaluate(
+        "() => Math.max(...[...document.querySelectorAll('.app-header > *')]"
+        ".map(el => el.getBoundingClientRect().right))"
+    )
+    assert right <= 1440
+
+
+def chinese_left(page) -> list[str]:
+    """Visible text with Chinese in it, leaving out names from the data and the 中文 button."""
+    return page.evaluate(
+        """() => {
+            const skip = '#lang-toggle, #gaps tbody td:nth-child(2), #org li, .leaflet-tooltip';
+            const out = [];
+            const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+            for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+                const el = n.parentElement;
+                if (!el || el.closest(skip) || el.closest('script') || !el.getClientRects().length) continue;
+                if (/[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]/.test(n.textContent)) out.push(n.textContent.trim());
+            }
+            for (const el of document.querySelectorAll('[placeholder], [aria-label], [title]')) {
+                for (const a of ['placeholder', 'aria-label', 'title']) {
+                    const v = el.getAttribute(a);
+                    if (v && el.id !== 'lang-toggle' && /[\u4e00-\u9fff\uff00-\uffef]/.test(v)) out.push(a + '=' + v);
+                }
+            }
+            return out;
+        }"""
+    )
+
+
+def test_language_toggle_switches_plan_to_english_and_back(session, base_url: str, tmp_path: Path):
+    page, seen, context = session
+    page.goto(base_url + "/plan")
+    wait_ready(page)
+    page.locator("#k").fill("3")
+    page.locator("#plan-btn").click()
+    wait_ready(page, "planState")
+    page.locator("#org-btn").click()
+    wait_ready(page, "org")
+    toggle = page.locator("#lang-toggle")
+    assert toggle.inner_text() == "EN"
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+
+    toggle.click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.title() == "Service coverage & site planning · Party-building map"
+    assert toggle.inner_text() == "中文"
+    assert page.locator("h1").inner_text() == "Service coverage & site planning"
+    assert page.get_by_role("button", name="Analyse coverage").is_visible()
+    assert page.get_by_role("button", name="Suggest sites").is_visible()
+    assert page.get_by_role("button", name="Check organisation coverage").is_visible()
+    assert page.get_by_role("tab", name="Grids").get_attribute("aria-selected") == "true"
+    assert page.locator("#gaps th").all_inner_texts() == [
+        "#", "Name", "Uncovered population", "Uncovered members", "Nearest service point"
+    ]
+    assert page.locator("#sites th").all_inner_texts() == [
+        "#", "Position (lon, lat)", "Population gained", "Grids newly covered"
+    ]
+    assert page.locator(".legend > span").all_inner_texts() == ["Covered", "Partly covered", "Not covered"]
+    assert page.locator("#by option").all_inner_texts() == ["Grid", "Community (village)", "Street (town)"]
+    assert page.locator("#totals dt").all_inner_texts() == [
+        "Units", "Population", "Members (by residence)", "Coverage by"
+    ]
+    assert "covered" in page.locator("#totals dd").first.inner_text()
+    assert page.locator("#status").inner_text().startswith("Analysis done:")
+    assert page.locator("#plan-summary").inner_text().startswith("Population covered")
+    layer_names = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+    assert [n.strip() for n in layer_names] == [
+        "Coverage", "Service areas", "Existing service points", "Suggested sites", "Organisation coverage"
+    ]
+    # units: distances in m / km; no Chinese left in anything the page itself writes
+    nearest = page.locator("#gaps tbody tr").first.locator("td").nth(4).inner_text()
+    assert re.fullmatch(r"[\d.]+ (m|km)|—", nearest), nearest
+    assert chinese_left(page) == []
+    for line in page.locator("#org li").all_inner_texts():
+        # names come from the data; the rest of the line is English
+        assert re.search(r"(full members|members|migrant branch [\d.]+ k?m|^None)$", line), line
+    assert "Grids with 3+ full members but no grid party group" in page.locator("#org").inner_text()
+    assert page.locator("#radius").get_attribute("placeholder").startswith("Empty: by level")
+    no_horizontal_overflow(page)
+    page.locator(".side").evaluate("el => el.scrollTop = 0")
+    shot(page, "en")
+    page.locator("#plan-title").scroll_into_view_if_needed()
+    page.locator(".side").evaluate("el => el.scrollTop = el.scrollHeight / 3")
+    shot(page, "en-middle")
+    page.locator(".side").evaluate("el => el.scrollTop = el.scrollHeight")
+    shot(page, "en-bottom")
+
+    # the standalone map is written in the current language
+    with page.expect_download() as dl:
+        page.locator("#export-html").click()
+    html_path = tmp_path / "coverage-map-en.html"
+    dl.value.save_as(html_path)
+    html = html_path.read_text(encoding="utf-8")
+    assert html.startswith('<!doctype html>\n<html lang="en">')
+    assert "<title>Coverage analysis map · Party-building map</title>" in html
+    standalone = context.new_page()
+    standalone.goto(html_path.as_uri())
+    standalone.wait_for_function("() => document.querySelector('#map').dataset.features")
+    assert standalone.evaluate("document.documentElement.lang") == "en"
+    standalone.close()
+
+    # walking mode: the labels that only show then
+    page.locator("input[name=mode][value=walk]").check()
+    assert page.locator("#minutes-row").inner_text().strip() == "Walking minutes (75 m/min)"
+    page.locator("#minutes").fill("600")
+    page.locator("#run").click()
+    page.wait_for_function("() => document.querySelector('#map').dataset.state === 'error'")
+    assert "exceeds the precomputed road walks" in page.locator("#status").inner_text()
+    no_horizontal_overflow(page)
+    shot(page, "en-error")
+
+    toggle.click()
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert page.title() == "服务覆盖与选址规划 · 党建电子地图"
+    assert toggle.inner_text() == "EN"
+    assert page.locator("h1").inner_text() == "服务覆盖与选址规划"
+    assert page.get_by_role("button", name="分析覆盖").is_visible()
+    assert "超过预先计算的路网步行范围" in page.locator("#status").inner_text()
+    assert page.locator("#totals dt").first.inner_text() == "统计单元"
+    assert "建议成立流动党员党支部的地点" in page.locator("#org").inner_text()
+    no_horizontal_overflow(page)
+    shot(page, "zh-back")
+
+    # the choice is remembered
+    toggle.click()
+    page.reload()
+    wait_ready(page)
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("h1").inner_text() == "Service coverage & site planning"
+    assert page.locator("#status").inner_text().startswith("Analysis done:")
+    shot(page, "en-reload")
+
+    assert seen["external"] == [], seen["external"]
+    # the 400s of the too-long walk are logged by the browser itself; nothing else may fail
+    assert all("400" in e for e in seen["errors"]), seen["errors"]

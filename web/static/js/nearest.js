@@ -115,9 +115,8 @@
 
   /* The server's own message in the current language, else a generic one. */
   function errorText(err) {
-    if (err && err.body && (err.body.message || err.body.message_en)) {
-      return I.isZh() ? (err.body.message || err.body.message_en) : (err.body.message_en || err.body.message);
-    }
+    var msg = err && I.serverMessage(err.body);
+    if (msg) return msg;
     if (err && err.network) return t("networkError");
     return t("serverError", { status: (err && err.status) || "?" });
   }
@@ -784,17 +783,9 @@
 
   /* ------------------------------------------------------------------ language */
 
-  var langBtn = $("#lang-toggle");
-  langBtn.addEventListener("click", function () {
-    I.setLang(I.isZh() ? "en" : "zh-CN");
-  });
-  function markToggleLang() {
-    // the button names the other language, in that language
-    $("span", langBtn).lang = I.isZh() ? "en" : "zh-CN";
-  }
+  I.bindToggle($("#lang-toggle"));
 
   I.onChange(function () {
-    markToggleLang();
     renderWhere();
     KINDS.forEach(renderList);
     renderNotice();
@@ -810,7 +801,6 @@
   /* ------------------------------------------------------------------ start */
 
   I.apply();
-  markToggleLang();
   renderWhere();
   KINDS.forEach(renderList);
   selectTab("branch");

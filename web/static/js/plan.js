@@ -2,10 +2,14 @@
  * organisation coverage on one map. Everything comes from /api/v1 on this server; there is no
  * base map (intranet): the page draws boundaries, grids and sites as vector layers.
  * State for tests and people: #map data-state (loading|ready|error), data-units, data-sites.
+ * Text is zh-CN with English available: strings are the plan_* keys of i18n.js (I18N, shared
+ * with /nearest); everything drawn from data is re-rendered when the language changes.
  */
 (function () {
   "use strict";
 
+  var I = window.I18N;
+  var t = I.t;
   var $ = function (sel) { return document.querySelector(sel); };
   var COLORS = { full: "#2e7d32", part: "#f2a900", none: "#c62828" };
 
@@ -22,16 +26,36 @@
     return el;
   }
   function clear(el) { while (el.firstChild) el.removeChild(el.firstChild); }
-  function fmt(n) { return n === null || n === undefined ? "—" : Number(n).toLocaleString("zh-CN"); }
-  function metres(m) { return m === null || m === undefined ? "—" : m >= 1000 ? (m / 1000).toFixed(1) + " 公里" : Math.round(m) + " 米"; }
+  var fmt = I.num;
+  function metres(m) {
+    if (m === null || m === undefined) return "—";
+    return m >= 1000 ? t("distanceKm", { n: (m / 1000).toFixed(1) }) : t("distanceM", { n: Math.round(m) });
+  }
 
-  function request(url, options) {
-    return fetch(url, options).then(function (resp) {
-      return resp.json().then(function (body) {
-        if (!resp.ok) throw new Error((body && body.message) || ("HTTP " + resp.status));
+  /* Errors carry the server's body (message + message_en) so they can be shown in either language. */
+  function request(url, options, as) {
+    return fetch(url, options || undefined).then(function (resp) {
+      var read = as === "text" && resp.ok ? resp.text() : resp.json();
+      return read.catch(function () { return null; }).then(function (body) {
+        if (!resp.ok) {
+          var err = new Error("HTTP " + resp.status);
+          err.status = resp.status;
+          err.body = body;
+          throw err;
+        }
         return body;
       });
+    }, function () {
+      var err = new Error("network");
+      err.network = true;
+      throw err;
     });
+  }
+  function errorText(err) {
+    var msg = err && I.serverMessage(err.body);
+    if (msg) return msg;
+    if (err && err.network) return t("networkError");
+    return t("serverError", { status: (err && err.status) || "?" });
   }
 
   /* ------------------------------------------------------------------ map */
@@ -49,16 +73,23 @@
     plan: L.layerGroup().addTo(map),
     org: L.layerGroup().addTo(map)
   };
-  L.control.layers(null, {
-    "覆盖情况": layers.units,
-    "服务范围 service_areas": layers.serviceAreas,
-    "现有服务点": layers.sites,
-    "选址建议": layers.plan,
-    "组织覆盖": layers.org
-  }, { collapsed: false, position: "topright" }).addTo(map);
+  /* Leaflet writes layer names once, so the control is rebuilt when the language changes. */
+  var layerControl = null;
+  function buildLayerControl() {
+    if (layerControl) layerControl.remove();
+    var overlays = {};
+    overlays[t("plan_layerUnits")] = layers.units;
+    overlays[t("plan_layerServiceAreas")] = layers.serviceAreas;
+    overlays[t("plan_layerSites")] = layers.sites;
+    overlays[t("plan_layerPlan")] = layers.plan;
+    overlays[t("plan_layerOrg")] = layers.org;
+    layerControl = L.control.layers(null, overlays, { collapsed: false, position: "topright" }).addTo(map);
+  }
   L.control.scale({ imperial: false }).addTo(map);
 
   var last = { coverage: null, serviceAreas: null, plan: null, org: null, areas: null, query: "" };
+  /* What the status lines say, as keys (or errors) so they can be re-rendered in another language. */
+  var ui = { status: null, plan: { key: "plan_planHint" }, org: null };
 
   request("/api/v1/admin-areas?level=street,town&geometry=simplified").then(function (body) {
     last.areas = body.items;
@@ -91,10 +122,14 @@
   }
   document.querySelectorAll("input[name=mode]").forEach(function (el) { el.addEventListener("change", syncMode); });
 
-  function setStatus(text, error) {
-    var s = $("#status");
-    s.textContent = text;
-    s.className = "status" + (error ? " error" : "");
+  /* what: {key, vars} or {err}; null clears the line. */
+  function renderLine(el, what, baseClass) {
+    el.textContent = !what ? "" : what.err ? errorText(what.err) : t(what.key, what.vars);
+    el.className = baseClass + (what && what.err ? " error" : "");
+  }
+  function setStatus(what) {
+    ui.status = what;
+    renderLine($("#status"), what, "status");
   }
 
   /* ------------------------------------------------------------------ coverage */
@@ -115,9 +150,9 @@
         var p = f.properties;
         layer.bindTooltip(h("div", null,
           h("strong", { text: p.name }), h("br"),
-          "人口 " + fmt(p.covered_population) + " / " + fmt(p.population) + "，党员 " +
-          fmt(p.covered_members) + " / " + fmt(p.members), h("br"),
-          "最近服务点 " + metres(p.nearest_m)), { sticky: true });
+          t("plan_unitTip", { pop: fmt(p.covered_population), popAll: fmt(p.population),
+                              mem: fmt(p.covered_members), memAll: fmt(p.members) }), h("br"),
+          t("plan_unitNearestTip", { d: metres(p.nearest_m) })), { sticky: true });
       }
     });
     layers.units.addLayer(g);
@@ -134,20 +169,22 @@
     fc.features.forEach(function (f) {
       var p = f.properties;
       L.circleMarker([p.lat, p.lon], { radius: 4, color: "#fff", weight: 1, fillColor: "#b3121f", fillOpacity: 1 })
-        .bindTooltip(h("span", { text: p.name + "（" + Math.round(p.reach_m) + " 米）" }))
+        .bindTooltip(h("span", { text: t("plan_reachTip", { name: p.name, d: t("distanceM", { n: Math.round(p.reach_m) }) }) }))
         .addTo(layers.sites);
     });
     mapEl.dataset.serviceAreas = String(fc.features.length);
   }
 
-  function showTotals(t, reach) {
+  function showTotals(totals, reach) {
     var dl = $("#totals");
     clear(dl);
     var pct = function (a, b) { return b ? " (" + (100 * a / b).toFixed(1) + "%)" : ""; };
-    [["统计单元", fmt(t.covered_units) + " / " + fmt(t.units) + " 已覆盖" + pct(t.covered_units, t.units)],
-     ["人口", fmt(t.covered_population) + " / " + fmt(t.population) + pct(t.covered_population, t.population)],
-     ["党员（居住地）", fmt(t.covered_members) + " / " + fmt(t.members) + pct(t.covered_members, t.members)],
-     ["覆盖方式", reach.mode === "walk" ? "步行路网（75 米/分钟）" : "直线距离（椭球面）"]
+    var s = totals;
+    [[t("plan_tUnits"), t("plan_tUnitsValue", { covered: fmt(s.covered_units), all: fmt(s.units),
+                                                 pct: pct(s.covered_units, s.units) })],
+     [t("plan_tPopulation"), fmt(s.covered_population) + " / " + fmt(s.population) + pct(s.covered_population, s.population)],
+     [t("plan_tMembers"), fmt(s.covered_members) + " / " + fmt(s.members) + pct(s.covered_members, s.members)],
+     [t("plan_tMode"), reach.mode === "walk" ? t("plan_tModeWalk") : t("plan_tModeDistance")]
     ].forEach(function (row) {
       dl.appendChild(h("dt", { text: row[0] }));
       dl.appendChild(h("dd", { text: row[1] }));
@@ -190,7 +227,7 @@
     last.query = q.toString();
     mapEl.dataset.state = "loading";
     $("#run").disabled = true;
-    setStatus("正在分析…");
+    setStatus({ key: "plan_analysing" });
     var gq = new URLSearchParams(q); gq.delete("by"); gq.set("limit", "100"); gq.set("f", "geojson");
     var sq = new URLSearchParams(q); sq.delete("by");
     var cq = new URLSearchParams(q); cq.set("f", "geojson");
@@ -213,10 +250,10 @@
       drawServiceAreas(res[2]);
       showTotals(res[0].totals, res[0].reach);
       showGaps();
-      setStatus("分析完成：" + res[0].features.length + " 个单元");
+      setStatus({ key: "plan_analysed", vars: { n: res[0].features.length } });
       mapEl.dataset.state = "ready";
     }).catch(function (err) {
-      setStatus(err.message, true);
+      setStatus({ err: err });
       mapEl.dataset.state = "error";
     }).then(function () { $("#run").disabled = false; });
   }
@@ -230,37 +267,53 @@
     else if (q.get("radius_m")) body.radius_m = parseFloat(q.get("radius_m"));
     $("#plan-btn").disabled = true;
     mapEl.dataset.planState = "loading";
-    $("#plan-summary").textContent = "正在计算（最大覆盖选址，HiGHS 求解）…";
+    ui.plan = { key: "plan_planning" };
+    renderPlanSummary();
     return request("/api/v1/coverage/plan", {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body)
     }).then(function (res) {
       last.plan = res;
-      layers.plan.clearLayers();
-      var tbody = $("#sites tbody");
-      clear(tbody);
-      res.sites.forEach(function (s, i) {
-        var icon = L.divIcon({ className: "", html: "", iconSize: [26, 26] });
-        var m = L.marker([s.lat, s.lon], { icon: icon }).addTo(layers.plan);
-        m.getElement().appendChild(h("div", { class: "site-marker", text: String(i + 1) }));
-        m.bindTooltip(h("span", { text: "建议站点 " + (i + 1) + "：新增覆盖 " + fmt(s.covered_population_gain) + " 人" }));
-        var tr = h("tr", null, h("td", { text: i + 1 }),
-          h("td", { text: s.lon.toFixed(5) + "，" + s.lat.toFixed(5) }),
-          h("td", { class: "num", text: fmt(s.covered_population_gain) }),
-          h("td", { class: "num", text: s.newly_covered_grids.length }));
-        tr.addEventListener("click", function () { map.setView([s.lat, s.lon], 15); });
-        tbody.appendChild(tr);
-      });
-      var gap = res.optimality_gap === null ? "未知" : (100 * res.optimality_gap).toFixed(2) + "%";
-      $("#plan-summary").textContent = "覆盖人口 " + fmt(res.covered_population_before) + " → " +
-        fmt(res.covered_population_after) + "（贪心法新增 " + fmt(res.greedy_covered_population_gain) +
-        "），最优性差距 " + gap;
+      ui.plan = { result: res };
+      renderPlan();
       $("#plan-title").scrollIntoView({ block: "start" });
       mapEl.dataset.sites = String(res.sites.length);
       mapEl.dataset.planState = "ready";
     }).catch(function (err) {
-      $("#plan-summary").textContent = err.message;
+      ui.plan = { err: err };
+      renderPlanSummary();
       mapEl.dataset.planState = "error";
     }).then(function () { $("#plan-btn").disabled = false; });
+  }
+
+  function renderPlanSummary() {
+    var el = $("#plan-summary");
+    var res = ui.plan && ui.plan.result;
+    if (!res) { renderLine(el, ui.plan, "muted"); return; }
+    var gap = res.optimality_gap === null ? t("plan_gapUnknown") : (100 * res.optimality_gap).toFixed(2) + "%";
+    renderLine(el, { key: "plan_planSummary", vars: {
+      before: fmt(res.covered_population_before), after: fmt(res.covered_population_after),
+      greedy: fmt(res.greedy_covered_population_gain), gap: gap } }, "muted");
+  }
+
+  function renderPlan() {
+    renderPlanSummary();
+    var res = last.plan;
+    if (!res) return;
+    layers.plan.clearLayers();
+    var tbody = $("#sites tbody");
+    clear(tbody);
+    res.sites.forEach(function (s, i) {
+      var icon = L.divIcon({ className: "", html: "", iconSize: [26, 26] });
+      var m = L.marker([s.lat, s.lon], { icon: icon }).addTo(layers.plan);
+      m.getElement().appendChild(h("div", { class: "site-marker", text: String(i + 1) }));
+      m.bindTooltip(h("span", { text: t("plan_siteTip", { n: i + 1, gain: fmt(s.covered_population_gain) }) }));
+      var tr = h("tr", null, h("td", { text: i + 1 }),
+        h("td", { text: t("plan_lonLat", { lon: s.lon.toFixed(5), lat: s.lat.toFixed(5) }) }),
+        h("td", { class: "num", text: fmt(s.covered_population_gain) }),
+        h("td", { class: "num", text: s.newly_covered_grids.length }));
+      tr.addEventListener("click", function () { map.setView([s.lat, s.lon], 15); });
+      tbody.appendChild(tr);
+    });
   }
   $("#plan-btn").addEventListener("click", plan);
 
@@ -274,10 +327,10 @@
 
   function orgList(title, items, line) {
     var box = $("#org");
-    box.appendChild(h("h3", { text: title + "（" + items.length + "）" }));
+    box.appendChild(h("h3", { text: t("plan_orgHeading", { title: title, n: items.length }) }));
     var ul = h("ul");
     items.slice(0, 100).forEach(function (x) { ul.appendChild(h("li", { text: line(x) })); });
-    if (!items.length) ul.appendChild(h("li", { text: "无" }));
+    if (!items.length) ul.appendChild(h("li", { text: t("plan_orgNone") }));
     box.appendChild(ul);
   }
 
@@ -285,27 +338,39 @@
     $("#org-btn").disabled = true;
     return request("/api/v1/org-coverage").then(function (res) {
       last.org = res;
-      layers.org.clearLayers();
-      clear($("#org"));
-      var p = res.places_without_org;
-      p.grids.forEach(function (g) { orgMarker(g.lat, g.lon, "grid", g.name + "：" + g.full_members + " 名正式党员，无网格党小组"); });
-      p.communities.forEach(function (c) { orgMarker(c.lat, c.lon, "community", c.name + "：" + c.full_members + " 名正式党员，无党组织"); });
-      res.oversized_branches.forEach(function (b) { if (b.lat !== null) orgMarker(b.lat, b.lon, "oversized", b.name + "：" + b.members + " 人，超过 50 人"); });
-      res.undersized_branches.forEach(function (b) { if (b.lat !== null) orgMarker(b.lat, b.lon, "undersized", b.name + "：正式党员 " + b.full_members + " 人，不足 3 人"); });
-      orgList("有 3 名以上正式党员但无网格党小组的网格", p.grids, function (g) { return g.name + " · 正式党员 " + g.full_members; });
-      orgList("有 3 名以上正式党员但无党组织的社区（村）", p.communities, function (c) { return c.name + " · 正式党员 " + c.full_members; });
-      orgList("超过 50 人的支部", res.oversized_branches, function (b) { return b.name + "（" + b.code + "）· " + b.members + " 人"; });
-      orgList("正式党员不足 3 人的支部", res.undersized_branches, function (b) { return b.name + "（" + b.code + "）· 正式党员 " + b.full_members; });
-      orgList("建议成立流动党员党支部的地点", res.suggested_migrant_groups, function (s) {
-        return s.destinations.join("、") + " · " + s.members + " 名流动党员，最近的流动党员党支部 " + metres(s.nearest_group_m);
-      });
+      ui.org = null;
+      renderOrg();
       $("#org-title").scrollIntoView({ block: "start" });
       mapEl.dataset.org = "ready";
     }).catch(function (err) {
-      clear($("#org"));
-      $("#org").appendChild(h("p", { class: "status error", text: err.message }));
+      ui.org = { err: err };
+      renderOrg();
       mapEl.dataset.org = "error";
     }).then(function () { $("#org-btn").disabled = false; });
+  }
+
+  function renderOrg() {
+    var box = $("#org");
+    clear(box);
+    if (ui.org && ui.org.err) {
+      box.appendChild(h("p", { class: "status error", text: errorText(ui.org.err) }));
+      return;
+    }
+    var res = last.org;
+    if (!res) return;
+    layers.org.clearLayers();
+    var p = res.places_without_org;
+    p.grids.forEach(function (g) { orgMarker(g.lat, g.lon, "grid", t("plan_orgGridTip", { name: g.name, n: g.full_members })); });
+    p.communities.forEach(function (c) { orgMarker(c.lat, c.lon, "community", t("plan_orgCommunityTip", { name: c.name, n: c.full_members })); });
+    res.oversized_branches.forEach(function (b) { if (b.lat !== null) orgMarker(b.lat, b.lon, "oversized", t("plan_orgOversizedTip", { name: b.name, n: b.members })); });
+    res.undersized_branches.forEach(function (b) { if (b.lat !== null) orgMarker(b.lat, b.lon, "undersized", t("plan_orgUndersizedTip", { name: b.name, n: b.full_members })); });
+    orgList(t("plan_orgGrids"), p.grids, function (g) { return t("plan_orgFullMembers", { name: g.name, n: g.full_members }); });
+    orgList(t("plan_orgCommunities"), p.communities, function (c) { return t("plan_orgFullMembers", { name: c.name, n: c.full_members }); });
+    orgList(t("plan_orgOversized"), res.oversized_branches, function (b) { return t("plan_orgBranchMembers", { name: b.name, code: b.code, n: b.members }); });
+    orgList(t("plan_orgUndersized"), res.undersized_branches, function (b) { return t("plan_orgBranchFull", { name: b.name, code: b.code, n: b.full_members }); });
+    orgList(t("plan_orgMigrant"), res.suggested_migrant_groups, function (s) {
+      return t("plan_orgMigrantLine", { places: s.destinations.join(t("plan_listSep")), n: s.members, d: metres(s.nearest_group_m) });
+    });
   }
   $("#org-btn").addEventListener("click", orgCoverage);
 
@@ -349,6 +414,7 @@
   /* A map that opens anywhere, offline: Leaflet and the data are written into the file. */
   var STANDALONE_SCRIPT = [
     "var data = JSON.parse(document.getElementById('data').textContent);",
+    "var text = JSON.parse(document.getElementById('text').textContent);",
     "var map = L.map('map', {attributionControl: false});",
     "var colors = {full: '#2e7d32', part: '#f2a900', none: '#c62828'};",
     "function cls(p) { return p.covered ? 'full' : (p.covered_population > 0 || p.covered_members > 0 ? 'part' : 'none'); }",
@@ -359,31 +425,60 @@
     "  pointToLayer: function (f, ll) { var s = f.properties.layer === 'suggested_sites';",
     "    return L.circleMarker(ll, {radius: s ? 9 : 5, color: '#fff', weight: 2, fillColor: s ? '#1a5fb4' : '#6a1b9a', fillOpacity: 1}); },",
     "  onEachFeature: function (f, l) { var p = f.properties; var t = document.createElement('span');",
-    "    t.textContent = (p.name || p.layer) + (p.covered_population_gain !== undefined ? ' +' + p.covered_population_gain : ''); l.bindTooltip(t); }",
+    "    t.textContent = p.layer === 'suggested_sites' ? text.site.replace('{n}', p.rank).replace('{gain}', Number(p.covered_population_gain).toLocaleString(text.locale))",
+    "      : (p.name || p.layer) + (p.covered_population_gain !== undefined ? ' +' + p.covered_population_gain : ''); l.bindTooltip(t); }",
     "}).addTo(map);",
     "var local = L.geoJSON(data, {filter: function (f) { return /^coverage_/.test(f.properties.layer); }});",
     "map.fitBounds((local.getLayers().length ? local : all).getBounds());",
     "document.getElementById('map').dataset.features = String(data.features.length);"
   ].join("\n");
 
+  /* The file is written in the page's current language: <html lang>, title and tooltips. */
   $("#export-html").addEventListener("click", function () {
     var base = "/static/vendor/leaflet-1.9.4/";
-    Promise.all([fetch(base + "leaflet.css").then(function (r) { return r.text(); }),
-                 fetch(base + "leaflet.js").then(function (r) { return r.text(); })])
+    var status = $("#export-status");
+    status.hidden = true;
+    Promise.all([request(base + "leaflet.css", null, "text"), request(base + "leaflet.js", null, "text")])
       .then(function (assets) {
         var safe = function (s) { return s.replace(/<\/(script|style)/gi, "<\\/$1"); };
-        var data = JSON.stringify(collection()).replace(/</g, "\\u003c");
-        var html = "<!doctype html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">" +
-          "<title>服务覆盖分析地图 · 党建电子地图</title>" +
+        var json = function (v) { return JSON.stringify(v).replace(/</g, "\\u003c"); };
+        var data = json(collection());
+        var text = json({ locale: I.isZh() ? "zh-CN" : "en-US", site: t("plan_siteTip", { n: "{n}", gain: "{gain}" }) });
+        var title = t("plan_exportTitle").replace(/&/g, "&amp;").replace(/</g, "&lt;");
+        var html = "<!doctype html>\n<html lang=\"" + I.lang() + "\"><head><meta charset=\"utf-8\">" +
+          "<title>" + title + "</title>" +
           "<style>" + safe(assets[0]) + "\nhtml,body,#map{height:100%;margin:0;background:#f3f1ea}</style>" +
           "</head><body><div id=\"map\"></div>" +
           "<script type=\"application/json\" id=\"data\">" + data + "</script>" +
+          "<script type=\"application/json\" id=\"text\">" + text + "</script>" +
           "<script>" + safe(assets[1]) + "</script>" +
           "<script>" + STANDALONE_SCRIPT + "</script></body></html>";
         download("coverage-map.html", "text/html", html);
+      }).catch(function (err) {
+        status.textContent = t("plan_exportFailed", { msg: errorText(err) });
+        status.hidden = false;
       });
   });
 
+  /* ------------------------------------------------------------------ language */
+  I.bindToggle($("#lang-toggle"));
+  I.onChange(function () {
+    buildLayerControl();
+    setStatus(ui.status);
+    if (last.coverage) {
+      drawUnits(last.coverage);
+      showTotals(last.coverage.totals, last.coverage.reach);
+    }
+    if (last.serviceAreas) drawServiceAreas(last.serviceAreas);
+    showGaps();
+    renderPlan();
+    renderOrg();
+    $("#export-status").hidden = true;
+  });
+
+  I.apply();
+  buildLayerControl();
+  renderPlanSummary();
   syncMode();
   analyse();
 })();
