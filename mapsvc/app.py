@@ -21,9 +21,19 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
 
-    from mapsvc import api, errors, health, members_api, pages, positions_api, records_api
+    from mapsvc import (
+        api,
+        errors,
+        health,
+        members_api,
+        pages,
+        params,
+        positions_api,
+        records_api,
+    )
 
     errors.register(app)
+    app.before_request(params.refuse_nul_characters)
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(records_api.bp)

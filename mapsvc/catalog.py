@@ -73,6 +73,8 @@ class Resource:
 
 
 PHONE = r"^1[3-9][0-9]{9}$"
+INT4_MAX = 2**31 - 1  # an integer column; larger counts are refused, not a database error
+AREA_M2_MAX = 999_999_999.9  # numeric(10, 1)
 ID = Field("id", "int", "编号", writable=False)
 VERSION = Field("version", "int", "版本", writable=False)
 UPDATED = Field("updated_at", "text", "更新时间", writable=False)
@@ -106,8 +108,8 @@ ADMIN_AREAS = Resource(
             aliases=("层级",),
         ),
         Field("parent_code", "text", "上级区划代码", writable=False, filter=True),
-        Field("population", "int", "人口", minimum=0, aliases=("常住人口",)),
-        Field("households", "int", "户数", minimum=0),
+        Field("population", "int", "人口", minimum=0, maximum=INT4_MAX, aliases=("常住人口",)),
+        Field("households", "int", "户数", minimum=0, maximum=INT4_MAX),
         Field("geometry", "multipolygon", "范围", column="geom", required=True),
         VERSION,
         UPDATED,
@@ -299,8 +301,8 @@ GRIDS = Resource(
         Field("geometry", "multipolygon", "范围", column="geom", required=True),
         Field("grid_worker", "text", "网格员"),
         Field("grid_worker_phone", "text", "网格员电话", pattern=PHONE, pattern_zh="11 位手机号码"),
-        Field("households", "int", "户数", minimum=0),
-        Field("population", "int", "人口", minimum=0),
+        Field("households", "int", "户数", minimum=0, maximum=INT4_MAX),
+        Field("population", "int", "人口", minimum=0, maximum=INT4_MAX),
         Field("party_group", "text", "网格党小组"),
         Field(
             "party_group_branch_code",
@@ -349,7 +351,14 @@ SERVICE_POINTS = Resource(
         Field("address", "text", "地址"),
         Field("opening_hours", "text", "开放时间"),
         Field("services", "text_list", "服务项目"),
-        Field("floor_area_m2", "float", "面积（平方米）", minimum=0.1, aliases=("面积",)),
+        Field(
+            "floor_area_m2",
+            "float",
+            "面积（平方米）",
+            minimum=0.1,
+            maximum=AREA_M2_MAX,
+            aliases=("面积",),
+        ),
         Field("operating_org_code", "ref", "运营党组织编码", column="operating_org_id", ref="orgs"),
         Field("phone", "text", "电话"),
         VERSION,

@@ -39,6 +39,9 @@ LEVEL_REACH_M = {
 }
 WALKING_SPEED_M_PER_MIN = lookup.WALKING_SPEED_M_PER_MIN
 MAX_RADIUS_M = 20_000.0
+# the shortest reach worth asking for; below it the SQL's metres-to-degrees arithmetic
+# underflows (radius_m=5e-324 was a 500) and nothing could be covered anyway
+MIN_REACH_M = 1.0
 MODES = {"distance": "直线距离", "walk": "步行路网"}
 UNITS = {"grid": "网格", "community": "社区（村）", "street": "街道（镇）"}
 FACILITIES = {"service_points": "党群服务中心（站）"}
@@ -89,11 +92,12 @@ def make_reach(
             "radius_m 与 minutes 只能给出一个",
             "give radius_m or minutes, not both",
         )
-    if radius_m is not None and not 0 < radius_m <= MAX_RADIUS_M:
+    if radius_m is not None and not MIN_REACH_M <= radius_m <= MAX_RADIUS_M:
         raise bad_request(
             "out_of_range",
-            f"radius_m 应大于 0 且不超过 {MAX_RADIUS_M:.0f}：{radius_m:g}",
-            f"radius_m must be greater than 0 and at most {MAX_RADIUS_M:.0f}: {radius_m:g}",
+            f"radius_m 应在 {MIN_REACH_M:.0f} 到 {MAX_RADIUS_M:.0f} 米之间：{radius_m:g}",
+            f"radius_m must be between {MIN_REACH_M:.0f} and {MAX_RADIUS_M:.0f} metres: "
+            f"{radius_m:g}",
         )
     if minutes is not None and mode != "walk":
         raise bad_request(
@@ -104,6 +108,12 @@ def make_reach(
     if minutes is not None and minutes <= 0:
         raise bad_request(
             "out_of_range", f"minutes 应大于 0：{minutes:g}", f"minutes must be > 0: {minutes:g}"
+        )
+    if minutes is not None and minutes * WALKING_SPEED_M_PER_MIN < MIN_REACH_M:
+        raise bad_request(
+            "out_of_range",
+            f"minutes 太小：步行不到 {MIN_REACH_M:.0f} 米：{minutes:g}",
+            f"minutes is too short: a walk under {MIN_REACH_M:.0f} m: {minutes:g}",
         )
     if radius_m is not None:
         per_level = dict.fromkeys(LEVEL_REACH_M, float(radius_m))

@@ -274,11 +274,11 @@ def org_coverage():
     """Organisation coverage (两个覆盖): places without an org, branch sizes, migrant groups."""
     args = request.args
     distance = params.positive(args, "distance_m")
-    if distance is not None and distance > 200_000:
+    if distance is not None and not cov.MIN_REACH_M <= distance <= 200_000:
         raise bad_request(
             "out_of_range",
-            f"distance_m 不能超过 200000：{distance:g}",
-            f"distance_m must be at most 200000: {distance:g}",
+            f"distance_m 应在 {cov.MIN_REACH_M:.0f} 到 200000 米之间：{distance:g}",
+            f"distance_m must be between {cov.MIN_REACH_M:.0f} and 200000 metres: {distance:g}",
         )
     min_full = params.integer(args, "min_full", default=cov.MIN_FULL_MEMBERS, lo=1, hi=100)
     max_members = params.integer(

@@ -32,6 +32,17 @@ def _text(body: dict, name: str, *, required: bool) -> str | None:
         if required:
             raise invalid([Problem(name, "required", f"{_TEXT[name]}：必填", f"{name}: required")])
         return None
+    if "\x00" in str(v):
+        raise invalid(
+            [
+                Problem(
+                    name,
+                    "nul_character",
+                    f"{_TEXT[name]}：含有 NUL（\\0）字符",
+                    f"{name}: holds a NUL (\\0) character",
+                )
+            ]
+        )
     return str(v).strip()[:500]
 
 

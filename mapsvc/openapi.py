@@ -5,7 +5,9 @@ endpoints; a test checks that every /api/v1 route of the app is described here.
 from __future__ import annotations
 
 from mapsvc import __version__
-from mapsvc.catalog import RESOURCES, Field, Resource
+from mapsvc.catalog import ID, PHONE, RESOURCES, UPDATED, VERSION, Field, Resource
+from mapsvc.coverage import MAX_RADIUS_M, MIN_REACH_M
+from mapsvc.exchange import EXPORT_FORMATS
 
 _TYPES = {
     "text": {"type": "string"},
@@ -25,25 +27,37 @@ ERROR = {
 }
 
 
-def _field_schema(f: Field) -> dict:
+def _field_schema(f: Field, *, read: bool = False) -> dict:
+    """The schema of a field as written, or as read (read=True): a field that is not required
+    may be null there, and phone numbers come masked (138****1234), so without their pattern."""
     schema = dict(_TYPES[f.type]) if f.type != "enum" else {"type": "string", "enum": list(f.enum)}
-    if f.pattern:
+    if f.pattern and not (read and f.pattern == PHONE):
         schema["pattern"] = f.pattern
     if f.minimum is not None:
         schema["minimum"] = f.minimum
     if f.maximum is not None:
         schema["maximum"] = f.maximum
+    nullable = read and not f.required and f not in (ID, VERSION, UPDATED)
     if "$ref" in schema:
-        return {"allOf": [schema], "description": f.zh}
-    schema["description"] = f.zh + (
-        f"（{'、'.join(f'{k}={v}' for k, v in f.enum.items())}）" if f.enum else ""
+        return {
+            "anyOf" if nullable else "allOf": [schema, *nullable * [{"type": "null"}]],
+            "description": f.zh,
+        }
+    schema["description"] = (
+        f.zh
+        + (f"（{'、'.join(f'{k}={v}' for k, v in f.enum.items())}）" if f.enum else "")
+        + ("（读取时脱敏，如 138****1234）" if read and f.pattern == PHONE else "")
     )
+    if nullable:
+        schema["type"] = [schema["type"], "null"]
+        if "enum" in schema:
+            schema["enum"] = [*schema["enum"], None]
     return schema
 
 
 def _record_schemas(r: Resource) -> dict:
     name = r.kind.title().replace("_", "")
-    props = {f.name: _field_schema(f) for f in r.fields}
+    props = {f.name: _field_schema(f, read=True) for f in r.fields}
     writable = {f.name: _field_schema(f) for f in r.writable}
     writable["crs"] = {
         "type": "string",
@@ -70,12 +84,14 @@ def _record_schemas(r: Resource) -> dict:
 
 
 def _query(name: str, schema: dict, description: str, required: bool = False) -> dict:
+    # an optional parameter sent empty (?radius_m=) counts as not sent (mapsvc.params)
     return {
         "name": name,
         "in": "query",
         "required": required,
         "schema": schema,
         "description": description,
+        **({} if required else {"allowEmptyValue": True}),
     }
 
 
@@ -129,17 +145,38 @@ def _record_paths(r: Resource) -> dict:
                 ],
                 "responses": {
                     "200": {
-                        "description": "items + total",
+                        "description": "items + total；f=geojson 为 FeatureCollection，"
+                        "f=csv/xlsx/gpkg 为下载文件",
                         "content": {
                             "application/json": {
                                 "schema": {
-                                    "type": "object",
-                                    "properties": {
-                                        "items": {"type": "array", "items": ref},
-                                        "total": {"type": "integer"},
-                                    },
+                                    "oneOf": [
+                                        {
+                                            "type": "object",
+                                            "required": ["items", "total"],
+                                            "properties": {
+                                                "items": {"type": "array", "items": ref},
+                                                "total": {"type": "integer"},
+                                            },
+                                        },
+                                        {
+                                            "type": "object",
+                                            "required": ["type", "features"],
+                                            "properties": {
+                                                "type": {"const": "FeatureCollection"},
+                                                "features": {"type": "array"},
+                                            },
+                                        },
+                                    ]
                                 }
-                            }
+                            },
+                            **{
+                                media.split(";")[0]: {
+                                    "schema": {"type": "string", "contentMediaType": media}
+                                }
+                                for _label, media, _ext in EXPORT_FORMATS.values()
+                                if media != "application/geo+json"
+                            },
                         },
                     },
                     "400": ERROR,
@@ -176,6 +213,7 @@ def _record_paths(r: Resource) -> dict:
                 "parameters": [key, if_match],
                 "responses": {
                     "204": {"description": "完成"},
+                    "400": ERROR,
                     "404": ERROR,
                     "409": ERROR,
                     "412": ERROR,
@@ -191,6 +229,10 @@ _LONLAT = [
     _query("crs", {"type": "string"}, "坐标系 wgs84/cgcs2000/gcj02/bd09/EPSG:n（默认 wgs84）"),
 ]
 _JSON = {"description": "JSON", "content": {"application/json": {"schema": {"type": "object"}}}}
+_XLSX = {
+    "description": "XLSX",
+    "content": {EXPORT_FORMATS["xlsx"][1]: {"schema": {"type": "string", "format": "binary"}}},
+}
 _MEMBER = {"name": "member_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"}}
 
@@ -242,17 +284,17 @@ OTHER_PATHS = {
                     _query("mode", {"type": "string", "enum": ["distance", "walk"]}, "直线或步行"),
                     _query(
                         "radius_m",
-                        {"type": "number", "exclusiveMinimum": 0},
+                        {"type": "number", "minimum": MIN_REACH_M, "maximum": MAX_RADIUS_M},
                         "覆盖半径（米），覆盖所有级别",
                     ),
                     _query(
                         "minutes",
                         {"type": "number", "exclusiveMinimum": 0},
-                        "步行分钟（mode=walk，75 米/分钟）",
+                        "步行分钟（mode=walk，75 米/分钟，至少走 1 米）",
                     ),
                     *extra,
                 ],
-                "responses": {"200": _JSON, "400": ERROR},
+                "responses": {"200": _XLSX if path.endswith(".xlsx") else _JSON, "400": ERROR},
             }
         }
         for path, summary, extra in (
@@ -293,7 +335,11 @@ OTHER_PATHS = {
                             "required": ["k"],
                             "properties": {
                                 "k": {"type": "integer", "minimum": 1, "maximum": 50},
-                                "radius_m": {"type": "number", "exclusiveMinimum": 0},
+                                "radius_m": {
+                                    "type": "number",
+                                    "minimum": MIN_REACH_M,
+                                    "maximum": MAX_RADIUS_M,
+                                },
                                 "minutes": {"type": "number", "exclusiveMinimum": 0},
                                 "candidates": {
                                     "description": '"grid_centroids" 或点列表 [[lon, lat], …]',
@@ -319,7 +365,7 @@ OTHER_PATHS = {
             "parameters": [
                 _query(
                     "distance_m",
-                    {"type": "number", "exclusiveMinimum": 0},
+                    {"type": "number", "minimum": MIN_REACH_M, "maximum": 200_000},
                     "流动党员聚集距离（米）",
                 ),
                 _query("min_full", {"type": "integer", "minimum": 1}, "正式党员数下限"),

@@ -5,8 +5,28 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from flask import request
+
 from geodata import crs as crsmod
 from mapsvc.errors import bad_request
+
+
+def refuse_nul_characters() -> None:
+    """Refuse an API request whose path or query string holds a NUL character.
+
+    PostgreSQL text cannot hold one (psycopg2 raises before sending), so it could only end
+    as a 500 where the value meets SQL: a list filter, q, a record key. Text in JSON bodies
+    is refused field by field (mapsvc.validation, mapsvc.positions).
+    """
+    if request.path.startswith("/api/") and (
+        "\x00" in request.path
+        or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True))
+    ):
+        raise bad_request(
+            "nul_character",
+            "请求地址或参数中含有 NUL（\\0）字符",
+            "the request path or a query parameter holds a NUL (\\0) character",
+        )
 
 
 def number(args: Mapping, name: str, *, required: bool = True) -> float | None:

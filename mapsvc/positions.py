@@ -257,7 +257,7 @@ def _accuracy(value) -> float | None:
 def _source(value) -> str:
     if value is _MISSING or value is None:
         return DEFAULT_SOURCE
-    if value not in SOURCES:
+    if not isinstance(value, str) or value not in SOURCES:
         listed = "、".join(SOURCES)
         raise _Bad(
             "unknown_source",

@@ -7,6 +7,8 @@ transaction, so a refused write leaves nothing behind.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import shapely
 from psycopg2 import sql
 
@@ -146,9 +148,15 @@ def get_record(cur, resource: Resource, key, *, for_update: bool = False) -> dic
 
 
 def present(resource: Resource, row: dict) -> dict:
-    """A record as clients see it: phones masked until accounts decide who may see them."""
+    """A record as clients see it: phones masked until accounts decide who may see them.
+
+    numeric columns come as Decimal, which JSON would show as a string ("2605.5"): a float
+    field is a number.
+    """
     out = {k: v for k, v in row.items() if k != "total__"}
     for f in resource.fields:
+        if f.type == "float" and isinstance(out.get(f.name), Decimal):
+            out[f.name] = float(out[f.name])
         if f.pattern == r"^1[3-9][0-9]{9}$" and out.get(f.name):
             out[f.name] = labels.mask_phone(out[f.name])
     return out

@@ -12,7 +12,7 @@ import shapely.geometry
 from flask import Blueprint, current_app, jsonify, request, url_for
 
 from mapsvc import db, exchange, params, records, validation
-from mapsvc.catalog import RESOURCES, Resource
+from mapsvc.catalog import INT4_MAX, RESOURCES, Resource
 from mapsvc.errors import ApiError
 
 bp = Blueprint("records", __name__, url_prefix="/api/v1")
@@ -76,11 +76,16 @@ def _expected_version(body: dict | None, *, required: bool) -> int | None:
             )
         return None
     try:
-        return int(raw)
+        version = int(raw)
     except ValueError:
         raise ApiError(
             400, "bad_version", f"版本号应为整数：{raw}", f"the version must be an integer: {raw}"
         ) from None
+    if not 0 <= version <= INT4_MAX:  # the version column is an integer
+        raise ApiError(
+            400, "bad_version", f"版本号超出范围：{raw}", f"the version is out of range: {raw}"
+        )
+    return version
 
 
 def _conflict(resource: Resource, key, exc: records.VersionConflict) -> ApiError:

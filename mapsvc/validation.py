@@ -115,6 +115,16 @@ def _value(f: Field, v, in_crs: crsmod.Crs):
             raise _Bad("required", "必填", "required")
         return None
     t = f.type
+    if t in ("text", "ref", "enum", "text_list") and any(
+        "\x00" in str(x) for x in (v if isinstance(v, list) else [v])
+    ):
+        raise _Bad("nul_character", "含有 NUL（\\0）字符", "holds a NUL (\\0) character")
+    if t in ("text", "ref", "enum", "date") and isinstance(v, dict | list | bool):
+        raise _Bad(
+            "not_text",
+            "应为文字，不能是对象、列表或真假值",
+            "must be text, not an object, list or boolean",
+        )
     if t in ("text", "ref"):
         s = str(v).strip()
         if isinstance(v, float) and v.is_integer():
@@ -224,7 +234,8 @@ def parse_geometry(f: Field, v, in_crs: crsmod.Crs):
             geom = v
         else:
             raise ValueError
-    except (ValueError, TypeError, KeyError, AttributeError, shapely.errors.GEOSException):
+    # ShapelyError covers GEOSException and GeometryTypeError ({"type": ""} and the like)
+    except (ValueError, TypeError, KeyError, AttributeError, shapely.errors.ShapelyError):
         raise _Bad(
             "bad_geometry",
             "无法识别的几何（应为 GeoJSON、WKT 或经纬度）",

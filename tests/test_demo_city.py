@@ -223,15 +223,21 @@ def test_members_live_inside_the_district(conn):
 def test_members_of_community_and_village_orgs_live_there(conn):
     # the people of a community's branch live in that community (members who moved in from
     # other counties live wherever their grid is; they belong to other counties' orgs)
-    outside, total = rows(conn, """
+    outside, total = rows(
+        conn,
+        """
         SELECT count(*) FILTER (WHERE NOT ST_Intersects(a.geom, m.home_geom)), count(*)
         FROM members m JOIN party_orgs o ON o.id = m.org_id
         JOIN admin_areas a ON a.code = o.admin_area_code
-        WHERE o.category IN ('community', 'village')""")[0]
+        WHERE o.category IN ('community', 'village')""",
+    )[0]
     assert total > 0 and outside == 0
     # and homes spread over the grids: most grids have someone living there
-    empty = one(conn, """SELECT count(*) FROM grids g WHERE NOT EXISTS (
-                             SELECT 1 FROM members m WHERE ST_Intersects(g.geom, m.home_geom))""")
+    empty = one(
+        conn,
+        """SELECT count(*) FROM grids g WHERE NOT EXISTS (
+                             SELECT 1 FROM members m WHERE ST_Intersects(g.geom, m.home_geom))""",
+    )
     assert empty < 0.2 * one(conn, "SELECT count(*) FROM grids")
 
 

@@ -282,22 +282,44 @@ def test_language_toggle_switches_plan_to_english_and_back(session, base_url: st
     assert page.get_by_role("button", name="Check organisation coverage").is_visible()
     assert page.get_by_role("tab", name="Grids").get_attribute("aria-selected") == "true"
     assert page.locator("#gaps th").all_inner_texts() == [
-        "#", "Name", "Uncovered population", "Uncovered members", "Nearest service point"
+        "#",
+        "Name",
+        "Uncovered population",
+        "Uncovered members",
+        "Nearest service point",
     ]
     assert page.locator("#sites th").all_inner_texts() == [
-        "#", "Position (lon, lat)", "Population gained", "Grids newly covered"
+        "#",
+        "Position (lon, lat)",
+        "Population gained",
+        "Grids newly covered",
     ]
-    assert page.locator(".legend > span").all_inner_texts() == ["Covered", "Partly covered", "Not covered"]
-    assert page.locator("#by option").all_inner_texts() == ["Grid", "Community (village)", "Street (town)"]
+    assert page.locator(".legend > span").all_inner_texts() == [
+        "Covered",
+        "Partly covered",
+        "Not covered",
+    ]
+    assert page.locator("#by option").all_inner_texts() == [
+        "Grid",
+        "Community (village)",
+        "Street (town)",
+    ]
     assert page.locator("#totals dt").all_inner_texts() == [
-        "Units", "Population", "Members (by residence)", "Coverage by"
+        "Units",
+        "Population",
+        "Members (by residence)",
+        "Coverage by",
     ]
     assert "covered" in page.locator("#totals dd").first.inner_text()
     assert page.locator("#status").inner_text().startswith("Analysis done:")
     assert page.locator("#plan-summary").inner_text().startswith("Population covered")
     layer_names = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
     assert [n.strip() for n in layer_names] == [
-        "Coverage", "Service areas", "Existing service points", "Suggested sites", "Organisation coverage"
+        "Coverage",
+        "Service areas",
+        "Existing service points",
+        "Suggested sites",
+        "Organisation coverage",
     ]
     # units: distances in m / km; no Chinese left in anything the page itself writes
     nearest = page.locator("#gaps tbody tr").first.locator("td").nth(4).inner_text()

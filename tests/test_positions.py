@@ -300,6 +300,8 @@ BAD_CASES = {
     "bad crs": ({"crs": "gaode"}, "crs", "unknown_crs"),
     "unknown epsg": ({"crs": "EPSG:999999"}, "crs", "unknown_epsg"),
     "bad source": ({"source": "GPS"}, "source", "unknown_source"),
+    "source as object": ({"source": {}}, "source", "unknown_source"),  # was a 500 (fuzz)
+    "source as list": ({"source": ["gps"]}, "source", "unknown_source"),
     "negative accuracy": ({"accuracy_m": -1}, "accuracy_m", "out_of_range"),
     "huge accuracy": ({"accuracy_m": 100000}, "accuracy_m", "out_of_range"),
     "long report_id": ({"report_id": "x" * 129}, "report_id", "invalid_report_id"),

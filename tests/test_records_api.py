@@ -519,3 +519,161 @@ def test_changing_only_a_grids_community_checks_its_stored_shape(client, conn):
     assert res.status_code == 400
     codes = [e["code"] for e in res.get_json()["errors"]]
     assert "grid_outside_community" in codes and "grid_code_prefix" in codes
+
+
+# ------------------------------------------------------------------ found by the OpenAPI fuzz
+# (tests/test_fuzz_openapi.py): each of these was a 500
+
+
+@pytest.mark.parametrize(
+    "geometry",
+    [
+        {"type": "", "coordinates": [None, None]},
+        {"type": "Hexagon", "coordinates": [[109.7, 38.2]]},
+        {"type": "LineString", "coordinates": [[109.7, 38.2]]},
+    ],
+)
+def test_unreadable_geojson_type_is_400_and_nothing_written(client, conn, geometry):
+    before = one(conn, "SELECT count(*) FROM service_points")
+    res = client.post(
+        "/api/v1/service-points",
+        json={
+            "code": unique_code("SP"),
+            "name": "测试服务站",
+            "level": "station",
+            "admin_area_code": "610802000000",
+            "geometry": geometry,
+        },
+    )
+    assert res.status_code == 400, res.get_data(as_text=True)
+    assert "bad_geometry" in [e["code"] for e in res.get_json()["errors"]]
+    assert one(conn, "SELECT count(*) FROM service_points") == before
+    mobile = client.post(
+        "/api/v1/members/1/mobile",
+        json={"destination": "天津", "since": "2024-01-01", "destination_point": geometry},
+        headers={"If-Match": client.get("/api/v1/members/1").headers["ETag"]},
+    )
+    assert mobile.status_code == 400 and mobile.get_json()["code"] == "invalid_record"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/orgs?parent_code=61%00",
+        "/api/v1/members?org_code=a%00b",
+        "/api/v1/orgs?q=%00",
+        "/api/v1/admin-areas/6108%00",
+        "/api/v1/search?q=%E6%A6%86%00",
+    ],
+)
+def test_nul_in_the_query_or_path_is_400(client, path):
+    res = client.get(path)
+    assert res.status_code == 400, res.get_data(as_text=True)
+    body = res.get_json()
+    assert body["code"] == "nul_character" and "NUL" in body["message"] and body["message_en"]
+
+
+def test_nul_in_body_text_is_a_field_error_and_nothing_written(client, conn, cleanup):
+    branch = a_branch(client)
+    before = one(conn, "SELECT count(*) FROM members")
+    res = client.post(
+        "/api/v1/members",
+        json={
+            "org_code": branch["code"] + "\x00",
+            "name": "测试",
+            "gender": "M",
+            "birth_year": 1980,
+            "joined_on": "2005-01-01",
+            "status": "full",
+        },
+    )
+    assert res.status_code == 400
+    assert [(e["field"], e["code"]) for e in res.get_json()["errors"]] == [
+        ("org_code", "nul_character")
+    ]
+    assert one(conn, "SELECT count(*) FROM members") == before
+    member = client.get("/api/v1/members/1")
+    events = one(conn, "SELECT count(*) FROM member_events WHERE member_id = 1")
+    for action, body in (
+        ("transfer", {"to_org_code": "\x00"}),
+        ("return", {"note": "回来了\x00"}),
+    ):
+        res = client.post(
+            f"/api/v1/members/1/{action}", json=body, headers={"If-Match": member.headers["ETag"]}
+        )
+        assert res.status_code == 400, (action, res.get_data(as_text=True))
+        assert res.get_json()["errors"][0]["code"] == "nul_character"
+    assert one(conn, "SELECT count(*) FROM member_events WHERE member_id = 1") == events
+
+
+@pytest.mark.parametrize(
+    "path,change",
+    [
+        ("/api/v1/admin-areas/610802000000", {"population": 10**23}),
+        ("/api/v1/admin-areas/610802000000", {"households": 2**31}),
+        ("/api/v1/service-points/1", {"floor_area_m2": 1e300}),
+    ],
+)
+def test_numbers_beyond_their_column_are_400_and_nothing_changed(client, path, change):
+    before = client.get(path)
+    res = client.patch(path, json=change, headers={"If-Match": before.headers["ETag"]})
+    assert res.status_code == 400, res.get_data(as_text=True)
+    (err,) = res.get_json()["errors"]
+    assert (err["field"], err["code"]) == (next(iter(change)), "out_of_range")
+    assert client.get(path).get_json() == before.get_json()
+
+
+def test_a_version_beyond_any_integer_is_400_not_500(client, conn):
+    for res in (
+        client.delete("/api/v1/members/1", headers={"If-Match": '"99999999999999999999"'}),
+        client.patch(
+            "/api/v1/members/1", json={"name": "x"}, headers={"If-Match": "99999999999999999999"}
+        ),
+    ):
+        assert res.status_code == 400, res.get_data(as_text=True)
+        assert res.get_json()["code"] == "bad_version"
+    assert one(conn, "SELECT count(*) FROM members WHERE id = 1") == 1
+
+
+def test_a_float_field_is_a_json_number(client):
+    sp = client.get("/api/v1/service-points/1").get_json()
+    assert isinstance(sp["floor_area_m2"], float)
+    listed = client.get("/api/v1/service-points?limit=5").get_json()["items"]
+    assert all(isinstance(s["floor_area_m2"], float | None) for s in listed)
+
+
+def test_openapi_read_schemas_match_what_the_api_returns(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    member = doc["components"]["schemas"]["Members"]["properties"]
+    assert member["inflow_org_code"]["type"] == ["string", "null"]  # null when not set
+    assert "pattern" not in member["phone"]  # masked on read: 138****1234
+    assert "pattern" in doc["components"]["schemas"]["MembersNew"]["properties"]["phone"]
+    assert doc["components"]["schemas"]["ServicePoints"]["properties"]["floor_area_m2"]["type"] == [
+        "number",
+        "null",
+    ]
+    orgs = doc["paths"]["/api/v1/orgs"]
+    assert "400" in doc["paths"]["/api/v1/orgs/{key}"]["delete"]["responses"]  # bad If-Match
+    assert {"text/csv", "application/geopackage+sqlite3"} <= set(
+        orgs["get"]["responses"]["200"]["content"]
+    )
+    # an optional parameter sent empty counts as not sent
+    assert all(p.get("allowEmptyValue") for p in orgs["get"]["parameters"])
+
+
+@pytest.mark.parametrize("value", [{}, [1, 2], True])
+def test_objects_lists_and_booleans_are_not_text(client, conn, value):
+    before = one(conn, "SELECT count(*) FROM party_orgs")
+    res = client.post(
+        "/api/v1/orgs",
+        json={
+            "code": unique_code(),
+            "name": value,
+            "level": "branch",
+            "category": "soe",
+            "parent_code": "610802",
+        },
+    )
+    assert res.status_code == 400
+    assert res.get_json()["errors"][0]["code"] == "not_text"
+    assert one(conn, "SELECT count(*) FROM party_orgs") == before
