@@ -104,3 +104,44 @@ def app(db_url: str):
 def client(app):
     """A test client of the app."""
     return app.test_client()
+
+
+# ------------------------------------------------------------------ pages in a real browser
+CHROMIUM = "/usr/bin/chromium"  # Debian's package: `make test` installs it
+
+
+@pytest.fixture(scope="session")
+def base_url(db_url: str):
+    """The app on a free local port, served by a real HTTP server in a background thread."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from mapsvc.app import create_app
+
+    app = create_app({"DATABASE_URL": db_url, "TESTING": True})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="page-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium driven by Playwright (no browser download: the system one)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        )
+        try:
+            yield b
+        finally:
+            b.close()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -18,40 +17,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg2
+import pypinyin
 import pytest
 
-sync_api = pytest.importorskip("playwright.sync_api")
-pypinyin = pytest.importorskip("pypinyin")
-
-CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(__file__).parent / "screenshots"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 WIDTH, HEIGHT = 390, 844
 MIN_TOUCH_PX = 44
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="system Chromium not installed")
-
 
 # ------------------------------------------------------------------ fixtures
-
-
-@pytest.fixture(scope="module")
-def base_url(db_url: str):
-    """The app on a free local port, served by a real HTTP server in a background thread."""
-    from werkzeug.serving import make_server
-
-    from mapsvc.app import create_app
-
-    app = create_app({"DATABASE_URL": db_url, "TESTING": True})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="nearest-page-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -70,19 +45,6 @@ def demo_point(db_url: str) -> tuple[float, float]:
     finally:
         conn.close()
     return float(lon), float(lat)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        )
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @dataclass

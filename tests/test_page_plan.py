@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -17,45 +16,8 @@ from pathlib import Path
 
 import pytest
 
-sync_api = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(__file__).parent / "screenshots"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="system Chromium not installed")
-
-
-@pytest.fixture(scope="module")
-def base_url(db_url: str):
-    """The app on a free local port, served by a real HTTP server in a background thread."""
-    from werkzeug.serving import make_server
-
-    from mapsvc.app import create_app
-
-    app = create_app({"DATABASE_URL": db_url, "TESTING": True})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="plan-page-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        )
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture()
