@@ -47,8 +47,9 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     """A throwaway cluster with the small demo city, and the app served over HTTP on it."""
-    if not (BINDIR / "initdb").exists():
-        pytest.skip(f"PostgreSQL binaries not found in {BINDIR} (set PG_BINDIR)")
+    assert (BINDIR / "initdb").exists(), (
+        f"PostgreSQL binaries not found in {BINDIR} (set PG_BINDIR)"
+    )
     from geodata.demo import loader
     from mapsvc.app import create_app
 

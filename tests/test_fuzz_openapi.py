@@ -17,9 +17,7 @@ import os
 
 import hypothesis
 import pytest
-
-schemathesis = pytest.importorskip("schemathesis")
-
+import schemathesis
 from schemathesis.checks import not_a_server_error  # noqa: E402
 from schemathesis.specs.openapi.checks import (  # noqa: E402
     content_type_conformance,
