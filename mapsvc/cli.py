@@ -232,5 +232,242 @@ def export_cmd(
     click.echo(f"已导出 {n} 条记录到 {output} / exported {n} records to {output}")
 
 
+# ------------------------------------------------------------------ accounts and audit
+_ROLES = ["admin", "org_admin", "secretary", "grid_worker", "viewer"]
+_DURATION_UNITS = {"m": 60, "h": 3600, "d": 86400}
+
+
+def _duration_seconds(text: str, option: str) -> int:
+    """Seconds in 30m, 1h, 2d …; a bilingual error (exit 2) otherwise."""
+    import re
+
+    m = re.fullmatch(r"\s*(\d{1,6})\s*([mhd])\s*", text or "")
+    if not m or int(m.group(1)) == 0:
+        click.echo(
+            f"error: {option} 须为正整数加单位 m/h/d（如 30m、1h、2d），收到 {text!r} / "
+            f"{option} must be a positive number with a unit m/h/d (30m, 1h, 2d), got {text!r}",
+            err=True,
+        )
+        sys.exit(2)
+    return int(m.group(1)) * _DURATION_UNITS[m.group(2)]
+
+
+def _fail_invalid(exc) -> None:
+    for p in exc.problems:
+        click.echo(f"error: {p.message} / {p.message_en}", err=True)
+    sys.exit(1)
+
+
+def _cli_actor() -> dict:
+    """Who ran a command line write, for the audit row's detail."""
+    import getpass
+
+    try:
+        os_user = getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name in a bare container
+        os_user = None
+    return {"via": "cli", "os_user": os_user}
+
+
+@main.group()
+def users() -> None:
+    """Accounts (用户): roles scoped to the org tree. Not yet enforced on the endpoints."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(_ROLES), required=True)
+@click.option("--scope", "scope_code", default=None, help="Code of the org the role covers.")
+@click.option("--display-name", default=None)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--token-only", is_flag=True, help="No password: the account uses tokens only.")
+def users_add(
+    name: str,
+    role: str,
+    scope_code: str | None,
+    display_name: str | None,
+    password_stdin: bool,
+    token_only: bool,
+) -> None:
+    """Add an account. Without --password-stdin a random password is made and shown once."""
+    from mapsvc import accounts
+    from mapsvc.db import cursor
+    from mapsvc.validation import Invalid
+
+    if password_stdin and token_only:
+        _fail(
+            "--password-stdin 与 --token-only 不能同时使用 / "
+            "--password-stdin and --token-only exclude each other"
+        )
+    generated = not password_stdin and not token_only
+    if password_stdin:
+        password = sys.stdin.read()
+        password = password[:-1] if password.endswith("\n") else password
+        password = password[:-1] if password.endswith("\r") else password
+    elif token_only:
+        password = None
+    else:
+        password = accounts.generate_password()
+    try:
+        with cursor(database_url()) as cur:
+            user = accounts.add_user(cur, name, role, scope_code, password, display_name)
+            accounts.record_audit(
+                cur,
+                None,
+                "add_user",
+                f"user:{name}",
+                {
+                    "role": role,
+                    "scope": user["scope_code"],
+                    "password": "generated" if generated else "none" if token_only else "given",
+                    **_cli_actor(),
+                },
+            )
+    except Invalid as exc:
+        _fail_invalid(exc)
+    scope = f", 范围 scope {user['scope_code']}" if user["scope_code"] else ""
+    click.echo(f"已添加用户 / added user {user['name']} ({user['role']}{scope})")
+    if generated:
+        click.echo("初始密码只显示这一次，请妥善转交 / the password is shown only this once:")
+        click.echo(password)
+
+
+@users.command("list")
+def users_list() -> None:
+    """List the accounts (never their passwords or tokens)."""
+    from mapsvc import accounts
+    from mapsvc.db import cursor
+
+    with cursor(database_url()) as cur:
+        rows = accounts.list_users(cur)
+    if not rows:
+        click.echo("没有用户 / no users")
+        return
+    click.echo("name\trole\tscope\tactive\tpassword\ttokens\tcreated_at")
+    for r in rows:
+        click.echo(
+            f"{r['name']}\t{r['role']}\t{r['scope_code'] or '-'}\t"
+            f"{'yes' if r['active'] else 'no'}\t{'yes' if r['has_password'] else 'no'}\t"
+            f"{r['tokens']}\t{r['created_at']:%Y-%m-%d %H:%M}"
+        )
+
+
+@main.group()
+def tokens() -> None:
+    """API tokens (shown once; only their SHA-256 is stored)."""
+
+
+@tokens.command("issue")
+@click.argument("name")
+@click.option("--expires", "expires_days", type=int, default=None, help="Days until it expires.")
+@click.option("--label", default=None, help="What the token is for (kiosk 3, import script …).")
+def tokens_issue(name: str, expires_days: int | None, label: str | None) -> None:
+    """Issue a token for an account; the token is printed once, on the last line."""
+    from mapsvc import accounts
+    from mapsvc.db import cursor
+    from mapsvc.validation import Invalid
+
+    try:
+        with cursor(database_url()) as cur:
+            token = accounts.issue_token(cur, name, expires_days, label)
+            tok = accounts.token_info(cur, token)
+            accounts.record_audit(
+                cur,
+                None,
+                "issue_token",
+                f"user:{name}",
+                {
+                    "token_id": tok["id"],
+                    "expires_at": tok["expires_at"],
+                    "label": label,
+                    **_cli_actor(),
+                },
+            )
+    except Invalid as exc:
+        _fail_invalid(exc)
+    until = f"{tok['expires_at']:%Y-%m-%d %H:%M %Z}" if tok["expires_at"] else "不过期 / never"
+    click.echo(
+        f"已为 {name} 签发令牌（有效至 {until}），只显示这一次 / "
+        f"token for {name} (expires: {until}), shown only this once:"
+    )
+    click.echo(token)
+
+
+@main.command("audit")
+@click.option("--since", default=None, help="Only newer entries: 30m, 1h, 2d …")
+@click.option("--user", "user_name", default=None, help="Entries by or about this account.")
+@click.option("--limit", type=click.IntRange(1, 100000), default=1000, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def audit_cmd(since: str | None, user_name: str | None, limit: int, as_json: bool) -> None:
+    """Print the audit log (审计日志), oldest first."""
+    from mapsvc import accounts
+    from mapsvc.db import cursor
+
+    seconds = _duration_seconds(since, "--since") if since is not None else None
+    with cursor(database_url()) as cur:
+        rows = accounts.audit_entries(cur, seconds, user_name, limit)
+    for r in rows:
+        if as_json:
+            click.echo(json.dumps(r, ensure_ascii=False, default=str))
+        else:
+            click.echo(
+                f"{r['at']:%Y-%m-%d %H:%M:%S%z}\t{r['user_name'] or '-'}\t{r['action']}\t"
+                f"{r['target'] or '-'}\t{r['remote_addr'] or '-'}\t"
+                f"{json.dumps(r['detail'], ensure_ascii=False, default=str)}"
+            )
+    if not rows and not as_json:
+        click.echo("没有审计记录 / no audit entries")
+
+
+@main.group()
+def positions() -> None:
+    """Members' position reports (位置上报): personal data kept only for a while."""
+
+
+@positions.command("purge")
+@click.option(
+    "--older-than",
+    default=None,
+    help="Delete reports older than this (e.g. 180d); default MAPSVC_POSITION_RETENTION_DAYS "
+    "days, else 180 days. At least 1 day.",
+)
+def positions_purge(older_than: str | None) -> None:
+    """Delete old position reports in one transaction and record it in the audit log."""
+    import os
+
+    from mapsvc import accounts
+    from mapsvc.db import cursor
+
+    if older_than is None:
+        env = os.environ.get("MAPSVC_POSITION_RETENTION_DAYS", "").strip()
+        if env and not (env.isdigit() and int(env) >= 1):
+            click.echo(
+                f"error: MAPSVC_POSITION_RETENTION_DAYS 须为正整数，收到 {env!r} / "
+                f"MAPSVC_POSITION_RETENTION_DAYS must be a positive integer, got {env!r}",
+                err=True,
+            )
+            sys.exit(2)
+        older_than = f"{int(env) if env else 180}d"
+        source = "env" if env else "default"
+    else:
+        source = "option"
+    seconds = _duration_seconds(older_than, "--older-than")
+    if seconds < 86400:
+        click.echo(
+            f"error: --older-than 至少 1 天，收到 {older_than} / "
+            f"--older-than must be at least 1 day, got {older_than}",
+            err=True,
+        )
+        sys.exit(2)
+    with cursor(database_url()) as cur:
+        info = accounts.purge_positions(
+            cur, seconds, detail={"older_than": older_than, "from": source, **_cli_actor()}
+        )
+    click.echo(
+        f"已删除 {info['count']} 条早于 {info['cutoff']} 的位置上报 / "
+        f"deleted {info['count']} position reports older than {info['cutoff']}"
+    )
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
