@@ -70,26 +70,25 @@ def empty_db_url(server_url: str):
         _drop_database(server_url, name)
 
 
-@pytest.fixture()
-def empty_conn(empty_db_url: str):
-    """A psycopg2 connection to the empty database whose work is rolled back after the test."""
-    c = psycopg2.connect(libpq_dsn(empty_db_url))
+def _rolled_back(url: str):
+    c = psycopg2.connect(libpq_dsn(url))
     try:
         yield c
     finally:
         c.rollback()
         c.close()
+
+
+@pytest.fixture()
+def empty_conn(empty_db_url: str):
+    """A psycopg2 connection to the empty database whose work is rolled back after the test."""
+    yield from _rolled_back(empty_db_url)
 
 
 @pytest.fixture()
 def conn(db_url: str):
     """A psycopg2 connection whose work is rolled back after the test."""
-    c = psycopg2.connect(libpq_dsn(db_url))
-    try:
-        yield c
-    finally:
-        c.rollback()
-        c.close()
+    yield from _rolled_back(db_url)
 
 
 @pytest.fixture()

@@ -11,19 +11,9 @@ WITH o AS MATERIALIZED (
 ), t AS MATERIALIZED (
     {targets}
 ), os AS MATERIALIZED (
-    SELECT o.id, o.limit_m, e.*
-    FROM o CROSS JOIN LATERAL (
-        SELECT r.id AS edge_id, r.source, r.target, r.length_m,
-               ST_LineLocatePoint(r.geom, o.geom) AS frac,
-               ST_Distance(ST_ClosestPoint(r.geom, o.geom)::geography, o.geom::geography) AS snap_m
-        FROM roads r ORDER BY r.geom <-> o.geom LIMIT 1) e
+    SELECT o.id, o.limit_m, e.* FROM o CROSS JOIN LATERAL road_snap(o.geom) e
 ), ts AS MATERIALIZED (
-    SELECT t.id, e.*
-    FROM t CROSS JOIN LATERAL (
-        SELECT r.id AS edge_id, r.source, r.target, r.length_m,
-               ST_LineLocatePoint(r.geom, t.geom) AS frac,
-               ST_Distance(ST_ClosestPoint(r.geom, t.geom)::geography, t.geom::geography) AS snap_m
-        FROM roads r ORDER BY r.geom <-> t.geom LIMIT 1) e
+    SELECT t.id, e.* FROM t CROSS JOIN LATERAL road_snap(t.geom) e
 ), oe AS (
     SELECT id, source AS vid, snap_m + frac * length_m AS off FROM os WHERE snap_m <= %(max_snap_m)s
     UNION ALL
