@@ -120,8 +120,19 @@ def tipg_serving(url: str, log: Path):
         "TIPG_MAX_FEATURES_PER_TILE": "100000",
         "TIPG_DEFAULT_MAXZOOM": "22",
     }
-    cmd = [sys.executable, "-m", "uvicorn", "tipg.main:app", "--port", str(port),
-           "--workers", "2", "--no-access-log", "--log-level", "warning"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "tipg.main:app",
+        "--port",
+        str(port),
+        "--workers",
+        "2",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
     with open(log, "wb") as err:
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err)
     try:
@@ -203,7 +214,10 @@ def _token(url: str) -> str:
         return ""
     from psycopg2.extras import RealDictCursor
 
-    with psycopg2.connect(libpq_dsn(url)) as conn, conn.cursor(cursor_factory=RealDictCursor) as cur:
+    with (
+        psycopg2.connect(libpq_dsn(url)) as conn,
+        conn.cursor(cursor_factory=RealDictCursor) as cur,
+    ):
         accounts.add_user(cur, "bench_tiles", "admin", None, None)
         token = accounts.issue_token(cur, "bench_tiles")
     conn.close()
@@ -220,16 +234,21 @@ def bench_scale(scale: str, folder: Path) -> dict:
         header = _token(url)
         for lid in LAYERS:
             (folder / f"ours-{lid}.txt").write_text(
-                "".join(f"/ogc/collections/{lid}/tiles/WebMercatorQuad/{z}/{x}/{y}\n"
-                        for z, x, y in tiles)
+                "".join(
+                    f"/ogc/collections/{lid}/tiles/WebMercatorQuad/{z}/{x}/{y}\n"
+                    for z, x, y in tiles
+                )
             )
             (folder / f"tipg-{lid}.txt").write_text(
-                "".join(f"/collections/public.bench_{lid}/tiles/WebMercatorQuad/{z}/{x}/{y}\n"
-                        for z, x, y in tiles)
+                "".join(
+                    f"/collections/public.bench_{lid}/tiles/WebMercatorQuad/{z}/{x}/{y}\n"
+                    for z, x, y in tiles
+                )
             )
-        with serving(url, folder / f"serve-{scale}.log") as ours, tipg_serving(
-            url, folder / f"tipg-{scale}.log"
-        ) as tipg:
+        with (
+            serving(url, folder / f"serve-{scale}.log") as ours,
+            tipg_serving(url, folder / f"tipg-{scale}.log") as tipg,
+        ):
             for _ in range(ROUNDS):
                 for lid in LAYERS:
                     runs[lid]["ours"].append(wrk(ours, folder / f"ours-{lid}.txt", header))
