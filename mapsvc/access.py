@@ -267,7 +267,8 @@ def _resolve(cur) -> Principal:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise _unauthorized(
-                "Authorization 头应为 “Bearer 令牌”", "the Authorization header must be 'Bearer TOKEN'"
+                "Authorization 头应为 “Bearer 令牌”",
+                "the Authorization header must be 'Bearer TOKEN'",
             )
         row = accounts.user_for_token(cur, token.strip())
         if row is None:
@@ -299,16 +300,20 @@ def _wants_page() -> bool:
 def authenticate():
     """before_request: find the caller and refuse what their role may not reach."""
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
-    mode = "public" if view is None or request.endpoint == "static" else getattr(
-        view, "access", "login"
+    mode = (
+        "public"
+        if view is None or request.endpoint == "static"
+        else getattr(view, "access", "login")
     )
     if mode == "public" and not request.headers.get("Authorization") and "uid" not in session:
         g.principal = ANONYMOUS
         return None
-    with db.cursor(current_app.config["DATABASE_URL"]) as cur:
-        if mode == "aggregate" and request.method == "GET" and request.args.get("kiosk"):
+    if mode == "aggregate" and request.method == "GET" and request.args.get("kiosk"):
+        with db.cursor(current_app.config["DATABASE_URL"]) as cur:
             return _kiosk_link(cur)
-        p = _resolve(cur)
+    # one autocommit statement on the read pool: this runs before every request (map tiles
+    # come dozens at a time), and a transaction plus a pre-ping tripled its round trips
+    p = db.read(current_app.config["DATABASE_URL"], _resolve)
     g.principal = p
     if mode == "public":
         return None

@@ -35,9 +35,7 @@ _USER_COLUMNS = (
     "u.grid_codes, u.session_gen, u.active, u.created_at"
 )
 # an account whose scope org was dissolved or removed keeps no scope: it sees nothing personal
-_USER_FROM = (
-    "users u LEFT JOIN party_orgs o ON o.code = u.scope_org_code AND o.status = 'active'"
-)
+_USER_FROM = "users u LEFT JOIN party_orgs o ON o.code = u.scope_org_code AND o.status = 'active'"
 
 
 def _rows(cur) -> list[dict]:
@@ -108,7 +106,9 @@ def set_password(cur, name: str, password: str) -> None:
         (_hasher.hash(password), name),
     )
     if cur.fetchone() is None:
-        raise Invalid([_problem("name", "unknown_user", f"没有用户 {name}", f"no user named {name}")])
+        raise Invalid(
+            [_problem("name", "unknown_user", f"没有用户 {name}", f"no user named {name}")]
+        )
 
 
 def recent_login_failures(cur, name: str, remote_addr: str | None, seconds: int) -> tuple[int, int]:
@@ -212,10 +212,17 @@ def add_user(
     grid_codes = sorted(set(grid_codes or ()))
     if grid_codes and role != "grid_worker":
         problems.append(
-            _problem("grids", "grids_for_grid_workers", "只有网格员可指定网格", "only grid workers have grids")
+            _problem(
+                "grids",
+                "grids_for_grid_workers",
+                "只有网格员可指定网格",
+                "only grid workers have grids",
+            )
         )
     elif grid_codes:
-        cur.execute("SELECT array_agg(code) AS found FROM grids WHERE code = ANY(%s)", (grid_codes,))
+        cur.execute(
+            "SELECT array_agg(code) AS found FROM grids WHERE code = ANY(%s)", (grid_codes,)
+        )
         missing = sorted(set(grid_codes) - set(_one(cur)["found"] or []))
         if missing:
             problems.append(
@@ -349,14 +356,23 @@ def user_for_token(cur, token: str) -> dict | None:
     """
     if not isinstance(token, str) or not 1 <= len(token) <= 256:
         return None
+    # last_used_at is written at most once a minute: a write (and a lock on the token's row)
+    # on every request serialised a client's parallel requests, e.g. a map's tiles
     cur.execute(
-        f"UPDATE api_tokens t SET last_used_at = now() FROM {_USER_FROM} "
-        "WHERE t.user_id = u.id AND t.token_hash = %s AND t.revoked_at IS NULL "
-        "AND (t.expires_at IS NULL OR t.expires_at > now()) AND u.active "
-        f"RETURNING {_USER_COLUMNS}, t.id AS token_id",
+        f"WITH found AS (SELECT {_USER_COLUMNS}, t.id AS token_id, t.last_used_at "
+        f"FROM api_tokens t JOIN {_USER_FROM} ON t.user_id = u.id "
+        "WHERE t.token_hash = %s AND t.revoked_at IS NULL "
+        "AND (t.expires_at IS NULL OR t.expires_at > now()) AND u.active), "
+        "touched AS (UPDATE api_tokens t SET last_used_at = now() FROM found "
+        "WHERE t.id = found.token_id AND (found.last_used_at IS NULL "
+        "OR found.last_used_at < now() - interval '1 minute')) "
+        "SELECT * FROM found",
         (hash_token(token),),
     )
-    return _one(cur)
+    row = _one(cur)
+    if row is not None:
+        row.pop("last_used_at")
+    return row
 
 
 def revoke_token(cur, token_id: int) -> bool:

@@ -138,8 +138,14 @@ def _html(title: str, body: dict, **context) -> Response:
     )
 
 
-def _cursor():
-    return db.cursor(current_app.config["DATABASE_URL"])
+def _read(work):
+    """work(cursor) on the read-only connection pool (mapsvc.db.read)."""
+    return db.read(current_app.config["DATABASE_URL"], work)
+
+
+def _extent(layer: Layer) -> list[float] | None:
+    member_filter = _member_filter(layer)
+    return _read(lambda cur: features.extent(cur, layer, member_filter))
 
 
 # ------------------------------------------------------------------ landing, conformance, API
@@ -303,11 +309,7 @@ def describe(layer: Layer, extent: list[float] | None) -> dict:
 @_aggregate
 def collections():
     """Every layer the caller may read, with styles for the page."""
-    with _cursor() as cur:
-        listed = [
-            describe(layer, features.extent(cur, layer, _member_filter(layer)))
-            for layer in _visible_layers()
-        ]
+    listed = [describe(layer, _extent(layer)) for layer in _visible_layers()]
     body = {"links": _self_links("/collections"), "collections": listed}
     if _format() == "html":
         return _html("图层（集合）", body, kind="collections")
@@ -319,8 +321,7 @@ def collections():
 def collection(collection_id: str):
     """One layer's description."""
     layer = _layer(collection_id)
-    with _cursor() as cur:
-        body = describe(layer, features.extent(cur, layer, _member_filter(layer)))
+    body = describe(layer, _extent(layer))
     if _format() == "html":
         return _html(layer.title_zh, body, kind="collection", layer=layer)
     return _json(body)
@@ -406,8 +407,8 @@ def items(collection_id: str):
     layer = _layer(collection_id)
     fmt = _format(("json", "geojson", "html"))
     q = _item_query(layer)
-    with _cursor() as cur:
-        feats, returned, matched = features.items(cur, layer, q, _member_filter(layer))
+    member_filter = _member_filter(layer)
+    feats, returned, matched = _read(lambda cur: features.items(cur, layer, q, member_filter))
     _audit(layer, "items", {"matched": matched})
     links = [
         _page_link(layer, "self", q.offset, q.limit, "json" if fmt == "json" else "html"),
@@ -441,8 +442,8 @@ def item(collection_id: str, fid: str):
     """One feature by its database id."""
     layer = _layer(collection_id)
     fmt = _format(("json", "geojson", "html"))
-    with _cursor() as cur:
-        text = features.item(cur, layer, fid, _member_filter(layer))
+    member_filter = _member_filter(layer)
+    text = _read(lambda cur: features.item(cur, layer, fid, member_filter))
     if text is None:
         raise ApiError(
             404,
@@ -579,9 +580,7 @@ def tileset(collection_id: str):
     layer = _layer(collection_id)
     fmt = _format(("json", "tilejson"))
     if fmt == "tilejson":
-        with _cursor() as cur:
-            extent = features.extent(cur, layer, _member_filter(layer))
-        return _json(tilejson(layer, extent))
+        return _json(tilejson(layer, _extent(layer)))
     return _json(_tileset(layer))
 
 
@@ -610,8 +609,8 @@ def tile(collection_id: str, z: str, x: str, y: str):
         )
     data = b""
     if layer.minzoom <= zi <= layer.maxzoom:
-        with _cursor() as cur:
-            data = features.tile(cur, layer, zi, xi, yi, _member_filter(layer))
+        member_filter = _member_filter(layer)
+        data = _read(lambda cur: features.tile(cur, layer, zi, xi, yi, member_filter))
         _audit(layer, "tile", {"tile": f"{zi}/{xi}/{yi}"})
     if not data:
         return Response(status=204, headers={"Content-Type": MVT})
