@@ -83,3 +83,8 @@ def access_settings() -> dict:
         # extra origins the map may load base-map tiles from (CSP img-src)
         "BASEMAP_ORIGINS": os.environ.get("MAPSVC_BASEMAP_ORIGINS", ""),
     }
+
+
+def tile_cache_mb() -> int:
+    """Memory for hot vector tiles per worker, MAPSVC_TILE_CACHE_MB (0 turns the cache off)."""
+    return max(0, int(os.environ.get("MAPSVC_TILE_CACHE_MB", "64")))

@@ -13,8 +13,10 @@ from flask import Blueprint, Response, current_app, render_template, request
 
 from layers import ACCESS_LEVELS, Layer, all_layers
 from mapsvc import access, db, features, params
+from mapsvc.config import tile_cache_mb
 from mapsvc.errors import ApiError, bad_request
 from mapsvc.features import CRS84, MAX_ZOOM, ItemQuery
+from mapsvc.tile_cache import TileCache
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 
@@ -607,11 +609,48 @@ def tile(collection_id: str, z: str, x: str, y: str):
             f"瓦片 {zi}/{xi}/{yi} 不在 {TMS} 范围内（z 为 0–{MAX_ZOOM}，x、y 为 0 到 2^z−1）",
             f"tile {zi}/{xi}/{yi} is outside {TMS} (z 0–{MAX_ZOOM}, x and y 0 to 2^z−1)",
         )
-    data = b""
-    if layer.minzoom <= zi <= layer.maxzoom:
+    if not layer.minzoom <= zi <= layer.maxzoom:
+        return Response(status=204, headers={"Content-Type": MVT})
+    cache = _tile_cache()
+    if layer.personal or not layer.tables or cache is None:
         member_filter = _member_filter(layer)
         data = _read(lambda cur: features.tile(cur, layer, zi, xi, yi, member_filter))
         _audit(layer, "tile", {"tile": f"{zi}/{xi}/{yi}"})
-    if not data:
-        return Response(status=204, headers={"Content-Type": MVT})
-    return Response(data, mimetype=MVT)
+        return _tile_response(data, browser_cache=not layer.personal)
+    # versions first, then the tile: a tile is never stored under versions newer than its data
+    versions = _read(features.table_versions)
+    key = (layer.id, zi, xi, yi, *(versions.get(t, 0) for t in layer.tables))
+    etag = "-".join(map(str, key))
+    if request.if_none_match.contains(etag):
+        res = Response(status=304, headers={"Cache-Control": TILE_CACHING})
+        res.set_etag(etag)
+        return res
+    data = cache.get(key)
+    state = "hit"
+    if data is None:
+        data = _read(lambda cur: features.tile(cur, layer, zi, xi, yi, None))
+        cache.put(key, data)
+        state = "miss"
+    res = _tile_response(data, browser_cache=True)
+    res.set_etag(etag)
+    res.headers["X-Tile-Cache"] = state
+    return res
+
+
+TILE_CACHING = "private, no-cache"  # browsers keep tiles but ask each time (304 when unchanged)
+
+
+def _tile_cache() -> TileCache | None:
+    """This app's tile cache, None when MAPSVC_TILE_CACHE_MB is 0."""
+    if "tile_cache" not in current_app.extensions:
+        mb = current_app.config.get("TILE_CACHE_MB", tile_cache_mb())
+        current_app.extensions["tile_cache"] = TileCache(mb << 20) if mb > 0 else None
+    return current_app.extensions["tile_cache"]
+
+
+def _tile_response(data: bytes, *, browser_cache: bool) -> Response:
+    """The tile, or 204 when empty; personal tiles keep the service's no-store."""
+    res = Response(data, mimetype=MVT) if data else Response(status=204, content_type=MVT)
+    if browser_cache:
+        res.headers["Cache-Control"] = TILE_CACHING
+    return res

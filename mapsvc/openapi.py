@@ -590,7 +590,11 @@ OTHER_PATHS = {
             "summary": "审计日志（仅系统管理员）/ the audit log (admins only)",
             "tags": ["账号"],
             "parameters": [
-                _query("since", {"type": "string", "pattern": "^[0-9]{1,6}[mhd]$"}, "时间范围，如 1h、7d"),
+                _query(
+                    "since",
+                    {"type": "string", "pattern": "^[0-9]{1,6}[mhd]$"},
+                    "时间范围，如 1h、7d",
+                ),
                 _query("user", {"type": "string", "maxLength": 64}, "用户名"),
                 _query("limit", {"type": "integer", "minimum": 1, "maximum": 10000}, "条数"),
             ],
