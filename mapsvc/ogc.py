@@ -146,8 +146,17 @@ def _read(work):
 
 
 def _extent(layer: Layer) -> list[float] | None:
+    """The layer's bounding box; kept per app under its tables' versions (the hexagons of a
+    million members take a while), computed afresh for personal layers."""
     member_filter = _member_filter(layer)
-    return _read(lambda cur: features.extent(cur, layer, member_filter))
+    if layer.personal or not layer.tables:
+        return _read(lambda cur: features.extent(cur, layer, member_filter))
+    versions = _read(features.table_versions)
+    key = (layer.id, *(versions.get(t, 0) for t in layer.tables))
+    known = current_app.extensions.setdefault("layer_extents", {})  # layer id → (key, box)
+    if known.get(layer.id, (None,))[0] != key:
+        known[layer.id] = (key, _read(lambda cur: features.extent(cur, layer, None)))
+    return known[layer.id][1]
 
 
 # ------------------------------------------------------------------ landing, conformance, API
