@@ -656,3 +656,25 @@ def test_secretary_marks_own_members_mobile_only(clients, world, url):
     assert res.get_json()["is_mobile"] is True
     res = c.post(f"/api/v1/members/{world.m_in}/return", json={"version": version + 1})
     assert res.status_code == 200, res.get_json()
+
+
+def test_demo_makes_the_first_admin_with_a_password_shown_once(server_url):
+    from mapsvc.app import create_app
+
+    name, u = _migrated_database(server_url, "firstadmin")
+    try:
+        env = {"DATABASE_URL": u, "PATH": "/usr/bin:/bin"}
+        cmd = [sys.executable, "-m", "mapsvc.cli", "demo", "load", "--scale", "small"]
+        first = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
+        admin, password = first.stdout.strip().splitlines()[-1].split()
+        assert admin == "admin" and len(password) >= 20
+        again = subprocess.run(
+            [*cmd, "--if-empty"], capture_output=True, text=True, env=env, check=True
+        )
+        assert password not in again.stdout and "admin" not in again.stdout
+        c = create_app({"DATABASE_URL": u, "TESTING": True}).test_client()
+        assert _login(c, "admin", password).status_code == 302
+        assert c.get("/api/v1/me").get_json()["role"] == "admin"
+    finally:
+        engine_for(u).dispose()
+        _drop_database(server_url, name)
