@@ -631,9 +631,13 @@ def document() -> dict:
         paths.update(_record_paths(r))
         schemas.update(_record_schemas(r))
     paths.update(OTHER_PATHS)
-    for path in OPEN_PATHS:
-        for op in paths[path].values():
-            op["security"] = []
+    for path, ops in paths.items():
+        for op in ops.values():
+            if path in OPEN_PATHS:
+                op["security"] = []
+            else:  # no login: 401; a role or scope that may not: 403
+                op["responses"].setdefault("401", ERROR)
+                op["responses"].setdefault("403", ERROR)
     return {
         "openapi": "3.1.0",
         "info": {
