@@ -4,6 +4,7 @@ database, and read by real clients (GDAL's OAPIF driver, OWSLib) over HTTP."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from urllib.parse import parse_qs, urlsplit
@@ -382,3 +383,17 @@ def test_owslib_reads_collections_and_items(base_url, auth_headers, conn):
     nxt = next(link["href"] for link in page["links"] if link["rel"] == "next")
     assert parse_qs(urlsplit(nxt).query)["offset"] == ["10"]
     assert urlsplit(nxt).netloc == urlsplit(base_url).netloc
+
+
+def test_ogc_openapi_describes_every_ogc_route(app, client):
+    doc = get_json(client, "/ogc/api")
+    assert doc["servers"] == [{"url": "http://localhost/ogc"}]
+    described = {(path, method) for path, ops in doc["paths"].items() for method in ops}
+    names = {"collection_id": "collectionId", "fid": "featureId"}
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/ogc"):
+            continue
+        path = rule.rule.removeprefix("/ogc") or "/"
+        path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "{" + names.get(m[1], m[1]) + "}", path)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert (path, method.lower()) in described, (path, method)
