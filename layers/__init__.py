@@ -96,7 +96,7 @@ class Layer:
     maxzoom: int = 18
     access: str = "public"
     id_type: str = "integer"  # integer or string: the type of `id` in the source
-    tile_id: bool = True  # the MVT feature id is the integer id (a string id: left out)
+    tile_id: bool = True  # the MVT feature id is the id (a string id must then be digits)
     params: dict = field(default_factory=dict)  # constant SQL parameters of the source
     # tables whose changes change the layer (names in layer_versions): tiles are cached
     # under their versions, so an edit is never served stale; () for no cache

@@ -148,7 +148,14 @@ def _tile_sql(layer: Layer, member_filter: pgsql.Composable | None) -> pgsql.Com
     return pgsql.SQL(_template("layer_tile")).format(
         layer=pgsql.Literal(layer.id),
         fid=pgsql.SQL(", 'id'") if layer.tile_id else pgsql.SQL(""),
-        tile_id=pgsql.SQL("s.id, ") if layer.tile_id else pgsql.SQL(""),
+        # MVT ids are integers: a string id (a division code) is written as its number
+        tile_id=pgsql.SQL(
+            ""
+            if not layer.tile_id
+            else "s.id, "
+            if layer.id_type == "integer"
+            else "s.id::bigint AS id, "
+        ),
         properties=pgsql.SQL("").join(cols),
         source=_source(layer, member_filter),
     )

@@ -60,7 +60,7 @@ def document(base: str, layers: dict[str, Layer]) -> dict:
         _param(n, d, {"type": "integer", "minimum": 0}, "path", required=True)
         for n, d in (("z", "缩放级别 0–24"), ("x", "列"), ("y", "行"))
     ]
-    return {
+    doc = {
         "openapi": "3.0.3",
         "info": {
             "title": "党建电子地图 OGC API",
@@ -169,3 +169,10 @@ def document(base: str, layers: dict[str, Layer]) -> dict:
             }
         },
     }
+    # every operation may refuse: bad parameters, no login, a layer the account may not
+    # read, an unknown collection or feature
+    for path, ops in doc["paths"].items():
+        for op in ops.values():
+            for status in ("400", "401", "403") + (("404",) if "{" in path else ()):
+                op["responses"].setdefault(status, _ERROR)
+    return doc

@@ -369,3 +369,19 @@ def test_member_counts_in_cached_tiles_follow_a_new_member(client, conn):
     finally:
         assert client.delete(f"/api/v1/members/{made.get_json()['id']}").status_code in (200, 204)
     assert count() == n
+
+
+def test_admin_area_tile_ids_are_division_codes(client, conn):
+    code, lon, lat, name = rows(
+        conn,
+        "SELECT code, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)), name "
+        "FROM admin_areas WHERE level = 'community' ORDER BY code LIMIT 1",
+    )[0]
+    x, y = tile_of(lon, lat, 14)
+    feats = decode(client.get(f"/ogc/collections/admin_areas/tiles/WebMercatorQuad/14/{x}/{y}"))
+    found = {f["id"]: f["properties"] for f in feats["admin_areas"]["features"]}
+    assert found[int(code)]["code"] == code and found[int(code)]["name"] == name
+    world = client.get("/ogc/collections/admin_areas/tiles/WebMercatorQuad/1/1/0")
+    assert {f["properties"]["level"] for f in decode(world)["admin_areas"]["features"]} >= {
+        "district"
+    }
