@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, g, render_template, request
 
 from layers import ACCESS_LEVELS, Layer, all_layers
 from mapsvc import access, db, features, params
@@ -151,8 +151,9 @@ def _extent(layer: Layer) -> list[float] | None:
     member_filter = _member_filter(layer)
     if layer.personal or not layer.tables:
         return _read(lambda cur: features.extent(cur, layer, member_filter))
-    versions = _read(features.table_versions)
-    key = (layer.id, *(versions.get(t, 0) for t in layer.tables))
+    if "layer_versions" not in g:  # once a request: /collections asks for every layer
+        g.layer_versions = _read(features.table_versions)
+    key = (layer.id, *(g.layer_versions.get(t, 0) for t in layer.tables))
     known = current_app.extensions.setdefault("layer_extents", {})  # layer id → (key, box)
     if known.get(layer.id, (None,))[0] != key:
         known[layer.id] = (key, _read(lambda cur: features.extent(cur, layer, None)))
