@@ -72,6 +72,10 @@ LAT_NAMES = ("lat", "latitude", "y", "纬度", "北纬")
 GEOMETRY_NAMES = ("wkt", "geometry", "geom", "the_geom", "shape", "几何", "空间范围", "坐标")
 IGNORED_SILENTLY = ("id", "version", "updated_at")  # an export's own bookkeeping
 
+# headers of a citizen ID number column (身份证号…): recognised only to be dropped
+DROPPED = ""  # the target of a column dropped on purpose
+ID_NUMBER_HEADER = re.compile(r"身份证|公民身份号码|id[ _-]?(card|number|no)", re.IGNORECASE)
+
 
 class FileRefused(Exception):
     """The file as a whole cannot be read as records of the kind; nothing was imported."""
@@ -174,7 +178,7 @@ def _label(resource: Resource, target: str) -> str:
 
 @dataclass
 class _Columns:
-    targets: list[str | None]  # per column position
+    targets: list[str | None]  # per column position (None: unknown, DROPPED: on purpose)
     crs: crsmod.Crs | None
     mapped: dict[str, str]
 
@@ -193,6 +197,7 @@ def map_headers(
     seen: dict[str, int] = {}
     crs_found: dict[str, crsmod.Crs] = {}
     unknown: list[str] = []
+    id_columns: list[str] = []  # ID card numbers: never stored, whatever the file holds
     for i, header in enumerate(headers):
         if header is None or not str(header).strip():
             targets.append(None)
@@ -202,6 +207,10 @@ def map_headers(
         if target is None and truncated and len(base) >= 8 and base.isascii():
             options = {t for n, t in names.items() if n.startswith(base)}
             target = options.pop() if len(options) == 1 else None
+        if target is None and ID_NUMBER_HEADER.search(str(header)):
+            id_columns.append(f"{where[i]}（{header}）" if where[i] != header else str(header))
+            targets.append(DROPPED)
+            continue
         if target is None:
             unknown.append(f"{where[i]}（{header}）" if where[i] != header else str(header))
             targets.append(None)
@@ -220,6 +229,15 @@ def map_headers(
         targets.append(target)
         if crs is not None:
             crs_found[str(header)] = crs
+    if id_columns:
+        warnings.append(
+            _warn(
+                "id_number_dropped",
+                f"身份证号属于敏感个人信息，本系统不予存储，已丢弃列：{'、'.join(id_columns)}",
+                f"ID card numbers are sensitive personal data this service never stores; "
+                f"dropped: {', '.join(id_columns)}",
+            )
+        )
     if unknown:
         known = "、".join(f.zh for f in resource.fields if f.writable)
         warnings.append(
@@ -392,6 +410,8 @@ def _values(targets: list[str | None], cells: Sequence) -> tuple[dict, bool]:
     out: dict = {}
     stray = False
     for target, v in zip(targets, cells, strict=False):
+        if target == DROPPED:
+            continue
         if target is None:
             stray = stray or not _blank(v)
             continue

@@ -837,3 +837,23 @@ def test_cli_import_and_export(tmp_path, url, db):
         timeout=120,
     )
     assert res.returncode == 1 and json.loads(res.stdout)["status"] == "rejected"
+
+
+def test_id_card_numbers_are_dropped_never_stored(client, db):
+    org = q1(db, "SELECT code FROM party_orgs WHERE is_branch_level AND status = 'active' LIMIT 1")
+    text = (
+        "所在支部编码,姓名,性别,出生年份,入党日期,党员状态,身份证号\n"
+        f"{org},身份证测试,男,1980,2005-07-01,正式党员,610802198001011234\n"
+    )
+    res = client.post(
+        "/api/v1/imports",
+        data={"kind": "members", "file": (io.BytesIO(text.encode()), "m.csv")},
+        content_type="multipart/form-data",
+    )
+    body = res.get_json()
+    assert res.status_code == 200 and body["inserted"] == 1, body
+    codes = [w["code"] for w in body["warnings"]]
+    assert "id_number_dropped" in codes and "values_without_header" not in codes
+    assert "身份证号" in body["warnings"][codes.index("id_number_dropped")]["message"]
+    dump = q(db, "SELECT to_jsonb(m)::text FROM members m WHERE name = '身份证测试'")
+    assert len(dump) == 1 and "610802198001011234" not in dump[0][0]
