@@ -8,8 +8,8 @@ rounds and each layer:
 * ours: `mapsvc serve --workers 2` (gunicorn, THREADS threads a worker), wrk over the tile
   paths, with an admin's API token (every request is authenticated, as in production);
 * tipg (PyPI, the `bench` extra) on the same database under uvicorn with 2 workers, serving
-  a view made from the layer's own SQL (the same rows and properties; tile buffer 64 like
-  ours), wrk over its tile paths;
+  a view made from the layer's own SQL (the same rows; asked with `properties=` for the
+  properties our tiles carry at that zoom; tile buffer 64 like ours), wrk over its paths;
 * raw SQL: the layer's tile query (mapsvc.features) sent by psycopg2 as plain statements
   from CLIENTS threads, each with its own connection, for the same duration.
 
@@ -181,7 +181,7 @@ def raw_sql(url: str, lid: str, tiles: list) -> dict:
     """Tiles/s of the layer's tile SQL sent by psycopg2 (plain statements), CLIENTS threads."""
     layer = all_layers()[lid]
     conns = [psycopg2.connect(libpq_dsn(url)) for _ in range(CLIENTS)]
-    text = features._tile_sql(layer, None).as_string(conns[0])
+    texts = {z: features._tile_sql(layer, None, z).as_string(conns[0]) for z in ZOOMS}
     done = [0] * CLIENTS
     sizes: list[int] = []
     stop = time.monotonic() + SECONDS
@@ -191,7 +191,7 @@ def raw_sql(url: str, lid: str, tiles: list) -> dict:
         with conns[i].cursor() as cur:
             while time.monotonic() < stop:
                 z, x, y = tiles[rng.integers(len(tiles))]
-                cur.execute(text, {**layer.params, "z": z, "x": x, "y": y})
+                cur.execute(texts[z], {**layer.params, "z": z, "x": x, "y": y})
                 data = cur.fetchone()[0]
                 if i == 0:
                     sizes.append(len(data or b""))
@@ -235,6 +235,7 @@ def bench_scale(scale: str, folder: Path) -> dict:
         make_tipg_views(url)
         header = _token(url)
         for lid in LAYERS:
+            layer = all_layers()[lid]
             (folder / f"ours-{lid}.txt").write_text(
                 "".join(
                     f"/ogc/collections/{lid}/tiles/WebMercatorQuad/{z}/{x}/{y}\n"
@@ -243,7 +244,8 @@ def bench_scale(scale: str, folder: Path) -> dict:
             )
             (folder / f"tipg-{lid}.txt").write_text(
                 "".join(
-                    f"/collections/public.bench_{lid}/tiles/WebMercatorQuad/{z}/{x}/{y}\n"
+                    f"/collections/public.bench_{lid}/tiles/WebMercatorQuad/{z}/{x}/{y}"
+                    f"?properties={','.join(p.name for p in layer.tile_properties_at(z))}\n"
                     for z, x, y in tiles
                 )
             )

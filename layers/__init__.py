@@ -36,12 +36,16 @@ class Prop:
     enum: dict[str, str] | None = None  # value → Chinese label
     filter: bool = True  # usable as ?name=value on items
     in_tiles: bool = True  # carried in vector tiles
+    # from this zoom on: a low-zoom tile carries only what the map draws with (colour, size);
+    # the rest comes with the feature (/items/{id}) or in closer tiles
+    tile_minzoom: int = 0
 
     def describe(self) -> dict:
         """The JSON the page and the queryables read."""
         out = {"name": self.name, "title": self.zh, "title_en": self.en, "type": self.type}
         if self.enum:
             out["enum"] = self.enum
+        out["in_tiles_from_zoom"] = self.tile_minzoom if self.in_tiles else None
         return out
 
 
@@ -129,8 +133,12 @@ class Layer:
 
     @property
     def tile_properties(self) -> tuple[Prop, ...]:
-        """The properties carried in vector tiles."""
+        """The properties carried in vector tiles (at some zoom)."""
         return tuple(p for p in self.properties if p.in_tiles)
+
+    def tile_properties_at(self, z: int) -> tuple[Prop, ...]:
+        """The properties carried in vector tiles of zoom z."""
+        return tuple(p for p in self.tile_properties if z >= p.tile_minzoom)
 
 
 @cache

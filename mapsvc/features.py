@@ -127,20 +127,21 @@ def extent(cur, layer: Layer, member_filter: pgsql.Composable | None = None) -> 
     return [round(row[k], 6) for k in ("x0", "y0", "x1", "y1")]
 
 
-_TILE_STATEMENTS: dict[str, str] = {}
+_TILE_STATEMENTS: dict[tuple, str] = {}
 
 
-def _tile_statement(cur, layer: Layer) -> str:
-    """The tile query's text for a non-personal layer: composed once, prepared once a
-    connection (mapsvc.sql.execute)."""
-    if layer.id not in _TILE_STATEMENTS:
-        _TILE_STATEMENTS[layer.id] = _tile_sql(layer, None).as_string(cur.connection)
-    return _TILE_STATEMENTS[layer.id]
+def _tile_statement(cur, layer: Layer, z: int) -> str:
+    """The tile query's text for a non-personal layer at zoom z: composed once for each set
+    of properties, prepared once a connection (mapsvc.sql.execute)."""
+    key = (layer.id, tuple(p.name for p in layer.tile_properties_at(z)))
+    if key not in _TILE_STATEMENTS:
+        _TILE_STATEMENTS[key] = _tile_sql(layer, None, z).as_string(cur.connection)
+    return _TILE_STATEMENTS[key]
 
 
-def _tile_sql(layer: Layer, member_filter: pgsql.Composable | None) -> pgsql.Composable:
+def _tile_sql(layer: Layer, member_filter: pgsql.Composable | None, z: int) -> pgsql.Composable:
     cols = []
-    for p in layer.tile_properties:
+    for p in layer.tile_properties_at(z):
         col = pgsql.SQL("s.{}").format(pgsql.Identifier(p.name))
         if p.type == "list":
             col = pgsql.SQL("array_to_string({}, '、')").format(col)
@@ -166,9 +167,9 @@ def tile(
 ) -> bytes:
     """The layer's features in WebMercatorQuad tile z/x/y as a Mapbox vector tile (b'' if none)."""
     if layer.personal:
-        text = _tile_sql(layer, member_filter).as_string(cur.connection)
+        text = _tile_sql(layer, member_filter, z).as_string(cur.connection)
     else:
-        text = _tile_statement(cur, layer)
+        text = _tile_statement(cur, layer, z)
     execute(
         cur,
         text,

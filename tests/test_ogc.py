@@ -94,6 +94,7 @@ def test_collections_list_every_layer_with_style_and_labels(client):
         "title": "党员数",
         "title_en": "members",
         "type": "integer",
+        "in_tiles_from_zoom": 0,
     } in b["properties"]
     assert (
         b["tiles"] == "http://localhost/ogc/collections/branches/tiles/WebMercatorQuad/{z}/{x}/{y}"

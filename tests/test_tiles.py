@@ -385,3 +385,14 @@ def test_admin_area_tile_ids_are_division_codes(client, conn):
     assert {f["properties"]["level"] for f in decode(world)["admin_areas"]["features"]} >= {
         "district"
     }
+
+
+def test_low_zoom_tiles_carry_only_what_the_map_draws_with(client, busy_point):
+    layer = all_layers()["branches"]
+    for z in (10, 14):
+        x, y = tile_of(*busy_point, z)
+        feats = decode(client.get(f"/ogc/collections/branches/tiles/WebMercatorQuad/{z}/{x}/{y}"))
+        keys = {k for f in feats["branches"]["features"] for k in f["properties"]}
+        assert keys == {p.name for p in layer.tile_properties_at(z)}
+    assert {p.name for p in layer.tile_properties_at(10)} == {"level", "category", "member_count"}
+    assert "secretary" in {p.name for p in layer.tile_properties_at(14)}
