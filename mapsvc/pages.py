@@ -23,3 +23,9 @@ def nearest_page():
 def plan_page():
     """The planner's desk page: coverage gaps, site suggestions, organisation coverage."""
     return render_template("plan.html")
+
+
+@bp.get("/screen")
+def screen_page():
+    """The leaders' wall screen (大屏): aggregates of the district, live."""
+    return render_template("screen.html")
