@@ -461,7 +461,7 @@
       screen_loading: "Loading…",
       screen_loadFailed: "Could not load the figures: {msg} (retrying)",
       screen_kOrgs: "Party organisations",
-      screen_kOrgsSub: "Committees {committee} · General {general} · Branches {branch}",
+      screen_kOrgsSub: "Cttees {committee} · Gen. {general} · Branches {branch}",
       screen_kMembers: "Members",
       screen_kMembersSub: "Full {full} · Probationary {probationary}",
       screen_kMobileOut: "Mobile, gone out",
