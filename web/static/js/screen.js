@@ -501,7 +501,6 @@
           label: { show: true, position: "right", color: TEXT, fontSize: 18, fontWeight: "bold",
                    textBorderColor: "#1a0404", textBorderWidth: 3,
                    formatter: function (p) { return p.name + " " + num(p.value[2]); } },
-          labelLayout: { moveOverlap: "shiftY" },
           tooltip: { formatter: function (p) {
             return t("screen_tipFlow", { from: fl.origin.name, to: p.name, n: num(p.value[2]) });
           } },
@@ -512,6 +511,37 @@
       ]
     });
     checkLayout();
+    placeCityLabels(origin, dest);
+  }
+
+  /* City labels: on the side away from the district, and pushed apart vertically where two
+     cities lie close together on the screen (包头 and 鄂尔多斯, 广州 and 深圳). */
+  function placeCityLabels(origin, dest) {
+    var o = charts.map.convertToPixel("geo", origin);
+    if (!o) return;
+    var items = dest.map(function (f, i) {
+      var p = charts.map.convertToPixel("geo", [f.lon, f.lat]);
+      return { i: i, x: p[0], y: p[1], left: p[0] < o[0] };
+    });
+    var labels = [];
+    [true, false].forEach(function (left) {
+      var lastY = -1e9, lastX = null;
+      items.filter(function (it) { return it.left === left; })
+        .sort(function (a, b) { return a.y - b.y; })
+        .forEach(function (it) {
+          var y = it.y;
+          if (lastX !== null && Math.abs(it.x - lastX) < 170 && y - lastY < 24) y = lastY + 24;
+          labels[it.i] = { position: left ? "left" : "right", offset: [0, y - it.y] };
+          lastY = y;
+          lastX = it.x;
+        });
+    });
+    charts.map.setOption({ series: [{
+      id: "cities",
+      data: dest.map(function (f, i) {
+        return { name: f.destination, value: [f.lon, f.lat, f.members], label: labels[i] };
+      })
+    }] });
   }
 
   /* ECharts' reading of layoutSize depends on the rectangle's shape: measure the scale it
