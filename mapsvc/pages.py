@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
+from mapsvc import access
+
 bp = Blueprint("pages", __name__)
 
 
@@ -26,6 +28,7 @@ def plan_page():
 
 
 @bp.get("/screen")
+@access.aggregate
 def screen_page():
     """The leaders' wall screen (大屏): aggregates of the district, live."""
     return render_template("screen.html")

@@ -22,13 +22,27 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 CHARTS = ["age", "category", "map", "streets", "flows"]
 
 
+HEADERS: dict = {}
+
+
+@pytest.fixture(autouse=True)
+def _logged_in(auth_headers):
+    """The API calls of these tests log in as the admin, like the browser contexts."""
+    HEADERS.update(auth_headers)
+
+
 @pytest.fixture()
-def open_screen(browser):
-    """Opens a browser context of the given size; records other hosts and console errors."""
+def open_screen(browser, auth_headers):
+    """Opens a browser context of the given size (logged in as the admin unless told
+    otherwise); records requests to other hosts and console errors."""
     made = []
 
-    def make(width: int, height: int):
-        context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    def make(width: int, height: int, headers: dict | None = auth_headers):
+        context = browser.new_context(
+            viewport={"width": width, "height": height},
+            locale="zh-CN",
+            extra_http_headers=headers or {},
+        )
         seen = {"external": [], "errors": []}
 
         def guard(route):
@@ -57,7 +71,8 @@ def open_screen(browser):
 
 
 def api(base_url: str, path: str) -> dict:
-    with urllib.request.urlopen(base_url + path, timeout=60) as resp:
+    req = urllib.request.Request(base_url + path, headers=HEADERS)
+    with urllib.request.urlopen(req, timeout=60) as resp:
         return json.load(resp)
 
 
@@ -290,6 +305,29 @@ def test_figures_refresh_after_a_record_changes(open_screen, base_url: str, db_u
     )
     assert int(page.locator("body").get_attribute("data-refreshes")) >= 3
     assert seen["errors"] == []
+
+
+def test_a_kiosk_link_opens_the_screen_and_nothing_else(open_screen, base_url: str, db_url):
+    from tests.conftest import token_for
+
+    token = token_for(db_url, "kiosk")
+    page, seen = open_screen(1920, 1080, headers=None)
+    page.goto(base_url + f"/screen?kiosk={token}&carousel=1")
+    wait_ready(page)
+    assert "kiosk=" not in page.url and "carousel=1" in page.url  # the token leaves the address
+    assert page.locator("#carousel").get_attribute("aria-pressed") == "true"
+    ov = api(base_url, "/api/v1/stats/overview")
+    assert kpi(page, "members") == str(ov["members"]["total"])
+    assert seen["errors"] == [] and seen["external"] == []
+    # the kiosk's session reaches aggregates only
+    status = page.evaluate("() => fetch('/api/v1/members?limit=1').then(r => r.status)")
+    assert status == 403
+
+
+def test_without_a_login_the_screen_asks_for_one(open_screen, base_url: str):
+    page, seen = open_screen(1920, 1080, headers=None)
+    page.goto(base_url + "/screen")
+    assert "/login" in page.url
 
 
 def test_english_toggle(open_screen, base_url: str):

@@ -370,3 +370,33 @@ def test_openapi_describes_the_stats_endpoints(client):
         assert f"/api/v1/stats/{path}" in doc["paths"]
     names = [p["name"] for p in doc["paths"]["/api/v1/stats/overview"]["get"]["parameters"]]
     assert names == ["street"]
+
+
+# ------------------------------------------------------------------ who may read them
+STATS = ["overview", "streets", "flows", "map"]
+
+
+def test_stats_need_a_login(anon_client):
+    for path in STATS:
+        res = anon_client.get(f"/api/v1/stats/{path}")
+        assert res.status_code == 401
+        assert res.get_json()["code"] == "unauthorized"
+
+
+def test_a_kiosk_account_reads_the_stats_and_no_records(client_for):
+    kiosk = client_for("kiosk")
+    for path in STATS:
+        assert kiosk.get(f"/api/v1/stats/{path}").status_code == 200
+    assert kiosk.get("/screen").status_code == 200
+    for path in ("/api/v1/members?limit=1", "/api/v1/orgs?limit=1", "/api/v1/coverage/gaps"):
+        assert kiosk.get(path).status_code == 403
+
+
+def test_kiosk_open_lets_anyone_read_the_stats_only(db_url):
+    from mapsvc.app import create_app
+
+    anyone = create_app({"DATABASE_URL": db_url, "TESTING": True, "KIOSK_OPEN": True}).test_client()
+    for path in STATS:
+        assert anyone.get(f"/api/v1/stats/{path}").status_code == 200
+    assert anyone.get("/screen").status_code == 200
+    assert anyone.get("/api/v1/members?limit=1").status_code == 401
