@@ -29,9 +29,9 @@ from pathlib import Path
 import psycopg2
 
 from bench.nearest import scratch_db, serving
-from mapsvc import cluster
+from mapsvc import accounts, cluster
 from mapsvc.config import external_database_url
-from mapsvc.db import libpq_dsn
+from mapsvc.db import cursor, libpq_dsn
 
 CHROMIUM = "/usr/bin/chromium"
 TARGET_MS = 200.0
@@ -41,11 +41,21 @@ WARM_REQUESTS = 40
 RENDERS = 5
 VIEWPORT = {"width": 1920, "height": 1080}
 READY = "() => document.body.dataset.state === 'ready'"
+HEADERS: dict = {}  # a kiosk account's token, as a wall screen would hold
+
+
+def kiosk_headers(url: str) -> dict:
+    """Authorization for a new kiosk account in the database at url."""
+    with cursor(url) as cur:
+        accounts.add_user(cur, "bench-screen", "kiosk", None, None)
+        token = accounts.issue_token(cur, "bench-screen", label="bench screen")
+    return {"Authorization": f"Bearer {token}"}
 
 
 def _get(base: str, path: str) -> tuple[float, dict]:
     t = time.perf_counter()
-    with urllib.request.urlopen(base + path, timeout=300) as res:
+    req = urllib.request.Request(base + path, headers=HEADERS)
+    with urllib.request.urlopen(req, timeout=300) as res:
         body = json.load(res)
     return (time.perf_counter() - t) * 1000, body
 
@@ -83,7 +93,7 @@ def latencies(base: str, paths: list[str]) -> dict[str, dict]:
 
 def render_once(browser, base: str) -> float:
     """Seconds from navigation to a screen with every figure and chart drawn."""
-    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", extra_http_headers=HEADERS)
     try:
         page = context.new_page()
         t = time.perf_counter()
@@ -111,7 +121,7 @@ def touch_record(url: str, n: int) -> None:
 
 def heap_run(browser, base: str, url: str, minutes: float) -> dict:
     """JS heap (after forced GC) at the start and each minute of a long carousel run."""
-    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", extra_http_headers=HEADERS)
     try:
         page = context.new_page()
         page.goto(base + "/screen?carousel=1&carousel_s=3&refresh=5")
@@ -166,6 +176,7 @@ def main() -> None:
     t = time.perf_counter()
     with scratch_db(scale) as url, tempfile.TemporaryDirectory(prefix="bench-screen-") as tmp:
         print(f"scale {scale}: loaded in {time.perf_counter() - t:.0f} s", flush=True)
+        HEADERS.update(kiosk_headers(url))
         with (
             serving(url, Path(tmp) / "serve.log") as base,
             sync_playwright() as p,
