@@ -277,10 +277,13 @@ _STATS_STREET = _query(
     "只统计这个街道（镇），12 位区划代码 / only this street or town (12-digit code)",
 )
 _STATS_RULES = (
-    "只含汇总数，不含任何个人信息；数据变更后下次请求即重新统计。党员按所在党组织的区划归入街道"
+    "只含汇总数，不含任何个人信息；数据变更后即重新统计，统计完成前返回上一次的数字（stale=true），"
+    "首次统计完成前返回 503。党员按所在党组织的区划归入街道"
     "（镇）；流出：目的地在本区以外的流动党员；流入：组织关系在区外、由本区组织协助管理或目的地在"
     "本区的流动党员；15 分钟生活圈：步行路网 15 分钟（75 米/分钟，1125 米），无路网时直线 1125 米。"
-    " / Aggregates only, no person's data; recomputed at the next request after a change. "
+    " / Aggregates only, no person's data; recounted after every change. "
+    "While figures are recounted after a change, answers carry the previous ones with "
+    "stale=true; 503 only before the first count is done. "
     "Members count in the street of their org's area; mobile out: destination outside the "
     "district; mobile in: relationship kept outside, helped by an org of the district or living "
     "in it; 15-minute circle: a 15-minute walk along the roads (75 m/min, 1125 m), or 1125 m "
@@ -383,7 +386,7 @@ OTHER_PATHS = {
                 "description": _STATS_RULES,
                 "tags": ["大屏统计"],
                 "parameters": [_STATS_STREET] if street else [],
-                "responses": {"200": _JSON, "400": ERROR, "404": ERROR},
+                "responses": {"200": _JSON, "400": ERROR, "404": ERROR, "503": ERROR},
             }
         }
         for path, summary, street in (

@@ -4,8 +4,10 @@ mobile members' destinations, by the district or by one of its streets and towns
 Only counts leave this module, never a person's name, phone or position. Everything is
 computed in one pass per query inside one REPEATABLE READ snapshot and kept per process,
 keyed by the data version (migration 0009: one row in stats_changes per committed change),
-so a request costs one small version query until a record changes, and the first request
-after a change recomputes (every figure then reflects it). Functions take a cursor or a
+so a request costs one small version query until a record changes. Then a thread recounts
+while requests wait up to WAIT_S for it (at `city` scale it is done by then); past that they
+are answered with the previous figures marked `"stale": true`, so no request (and no
+gunicorn worker) is held for the seconds a recount takes at `large` scale. Functions take a cursor or a
 database URL and know nothing of HTTP.
 
 Definitions
@@ -36,6 +38,7 @@ import re
 import threading
 import time
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from mapsvc import coverage as cov
@@ -78,8 +81,9 @@ STREET_CODE = re.compile(r"^[0-9]{12}$")
 # stats_changes keeps one row per writing transaction; past this many the oldest go
 CHANGES_KEPT = 10_000
 
-_cache: dict[str, tuple[tuple, dict]] = {}
-_locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
+# a request waits this long for figures being recounted, then gets the previous ones
+WAIT_S = 2.0
+RETRY_AFTER_S = 3
 
 
 # ------------------------------------------------------------------ the snapshot
@@ -155,27 +159,71 @@ def _compute(cur) -> dict:
     }
 
 
-def snapshot(url: str) -> dict:
-    """The current aggregates for the database at url: cached until the data version moves."""
-    with db.cursor(url) as cur:
-        cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        version = _version(cur)
-        hit = _cache.get(url)
-        if hit is not None and hit[0] == version:
-            return hit[1]
-    with _locks[url]:
-        hit = _cache.get(url)
+@dataclass
+class _Figures:
+    """One database's figures: the latest snapshot, and the thread computing a newer one."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    snap: dict | None = None
+    worker: threading.Thread | None = None
+    error: BaseException | None = None
+
+
+def _refresh(url: str, figures: _Figures) -> None:
+    """Compute the figures in one snapshot (a thread of its own: a slow recount never holds
+    a request, nor a gunicorn worker, past its wait)."""
+    try:
         with db.cursor(url) as cur:
             cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            version = _version(cur)  # the figures below are read in this same snapshot
-            if hit is not None and hit[0] == version:
-                return hit[1]
+            version = _version(cur)  # read in the same snapshot as the figures
             snap = _compute(cur)
             snap["version"] = version
         if version[0] > CHANGES_KEPT:
             _prune_changes(url)
-        _cache[url] = (version, snap)
-        return snap
+        with figures.lock:
+            figures.snap, figures.error = snap, None
+    except BaseException as exc:  # handed to the request that waits for it
+        with figures.lock:
+            figures.error = exc
+
+
+def snapshot(url: str, wait_s: float = WAIT_S) -> tuple[dict, bool]:
+    """The aggregates for the database at url and whether they are stale.
+
+    They are kept until the data version moves. Then one thread recounts while requests
+    wait up to wait_s for it; past that they get the previous figures (stale), or, before
+    any figures exist, a 503 asking to come back shortly.
+    """
+    with db.cursor(url) as cur:
+        version = _version(cur)
+    figures = _figures[url]
+    with figures.lock:
+        snap = figures.snap
+        if snap is not None and snap["version"] == version:
+            return snap, False
+        if figures.worker is None or not figures.worker.is_alive():
+            figures.error = None
+            figures.worker = threading.Thread(
+                target=_refresh, args=(url, figures), name="stats-refresh", daemon=True
+            )
+            figures.worker.start()
+        worker = figures.worker
+    worker.join(wait_s)
+    with figures.lock:
+        if not worker.is_alive():
+            if figures.error is not None:
+                raise figures.error
+            if figures.snap is not None:
+                return figures.snap, False
+        if figures.snap is not None:
+            return figures.snap, True
+    raise ApiError(
+        503,
+        "figures_computing",
+        "统计数据正在计算，请稍后再试",
+        "the figures are being computed; please try again shortly",
+        retry_after_s=RETRY_AFTER_S,
+    )
 
 
 def _prune_changes(url: str) -> None:
@@ -187,12 +235,7 @@ def _prune_changes(url: str) -> None:
         )
 
 
-def forget(url: str | None = None) -> None:
-    """Drop cached aggregates (all, or one database's)."""
-    if url is None:
-        _cache.clear()
-    else:
-        _cache.pop(url, None)
+_figures: dict[str, _Figures] = defaultdict(_Figures)
 
 
 # ------------------------------------------------------------------ the street filter
@@ -341,14 +384,14 @@ def organisation_coverage(snap: dict, street: dict | None) -> dict:
 def _memo(fn):
     """Answers are built once per snapshot and street: a refresh of the screen costs a lookup."""
 
-    def wrapper(url: str, street_code: str | None = None) -> dict:
-        snap = snapshot(url)
+    def wrapper(url: str, street_code: str | None = None, wait_s: float = WAIT_S) -> dict:
+        snap, stale = snapshot(url, wait_s)
         street = street_scope(snap, street_code)
         views = snap.setdefault("views", {})
         key = (fn.__name__, street_code)
         if key not in views:
             views[key] = fn(snap, street)
-        return views[key]
+        return {**views[key], "stale": stale}
 
     wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
     return wrapper

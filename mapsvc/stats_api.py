@@ -18,6 +18,10 @@ def _url() -> str:
     return current_app.config["DATABASE_URL"]
 
 
+def _wait() -> float:
+    return float(current_app.config.get("STATS_WAIT_S", stats.WAIT_S))
+
+
 def _street() -> str | None:
     raw = request.args.get("street")
     return raw.strip() if raw and raw.strip() else None
@@ -27,25 +31,25 @@ def _street() -> str | None:
 @access.aggregate
 def overview():
     """Headline figures: members, orgs, service points, 15-minute circle and org coverage."""
-    return jsonify(stats.overview(_url(), _street()))
+    return jsonify(stats.overview(_url(), _street(), _wait()))
 
 
 @bp.get("/streets")
 @access.aggregate
 def streets():
     """Every street and town with members, orgs, service points and coverage, ranked."""
-    return jsonify(stats.streets(_url(), _street()))
+    return jsonify(stats.streets(_url(), _street(), _wait()))
 
 
 @bp.get("/flows")
 @access.aggregate
 def flows():
     """Destination cities of the mobile members going out, with counts and coordinates."""
-    return jsonify(stats.flows(_url(), _street()))
+    return jsonify(stats.flows(_url(), _street(), _wait()))
 
 
 @bp.get("/map")
 @access.aggregate
 def map_layers():
     """The screen's map: boundaries, member density, branch cells, service points."""
-    return jsonify(stats.map_layers(_url()))
+    return jsonify(stats.map_layers(_url(), None, _wait()))

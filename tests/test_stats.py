@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import psycopg2
 import pytest
@@ -362,6 +363,48 @@ def test_a_changed_record_shows_at_the_next_request(client, committed):
         committed.execute("DELETE FROM members WHERE id = %s", (member_id,))
     again = client.get("/api/v1/stats/overview").get_json()
     assert again["members"] == before["members"]
+
+
+def test_while_figures_are_recounted_the_previous_ones_are_served_stale(db_url, committed):
+    from mapsvc.app import create_app
+    from tests.conftest import authorized, token_for
+
+    impatient = authorized(
+        create_app({"DATABASE_URL": db_url, "TESTING": True, "STATS_WAIT_S": 0}).test_client(),
+        token_for(db_url),
+    )
+    # (the first count of this process may or may not be done: wait for it)
+    for _ in range(200):
+        res = impatient.get("/api/v1/stats/overview")
+        if res.status_code == 200 and not res.get_json()["stale"]:
+            break
+        assert res.status_code in (200, 503)
+        if res.status_code == 503:
+            assert res.get_json()["code"] == "figures_computing"
+            assert res.get_json()["message"] and res.get_json()["message_en"]
+        time.sleep(0.05)
+    before = res.get_json()
+    committed.execute("SELECT id, opening_hours FROM service_points ORDER BY id LIMIT 1")
+    point = committed.fetchone()
+    committed.execute(
+        "UPDATE service_points SET opening_hours = '09:00-18:30' WHERE id = %s", (point["id"],)
+    )
+    try:
+        res = impatient.get("/api/v1/stats/overview").get_json()
+        assert res["stale"] is True  # not waited for: the previous figures
+        assert res["data_version"] == before["data_version"]
+        assert res["members"] == before["members"]
+        for _ in range(200):
+            res = impatient.get("/api/v1/stats/overview").get_json()
+            if not res["stale"]:
+                break
+            time.sleep(0.05)
+    finally:
+        committed.execute(
+            "UPDATE service_points SET opening_hours = %s WHERE id = %s",
+            (point["opening_hours"], point["id"]),
+        )
+    assert res["stale"] is False and res["data_version"] != before["data_version"]
 
 
 def test_openapi_describes_the_stats_endpoints(client):

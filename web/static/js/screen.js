@@ -70,7 +70,11 @@
     return fetch(path, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (res) {
         return res.json().catch(function () { return {}; }).then(function (body) {
-          if (!res.ok) throw new Error(I18N.serverMessage(body) || String(res.status));
+          if (!res.ok) {
+            var err = new Error(I18N.serverMessage(body) || String(res.status));
+            err.status = res.status;
+            throw err;
+          }
           return body;
         });
       });
@@ -94,6 +98,7 @@
         state.flows = res[2];
         renderAll();
         hideError();
+        state.retrySoon = false;
         state.refreshes += 1;
         body.dataset.refreshes = String(state.refreshes);
         body.dataset.version = version;
@@ -103,6 +108,8 @@
       });
     }).catch(function (err) {
       if (seq !== state.seq) return;
+      // 503: the service is still counting (just started on a large city): ask again soon
+      state.retrySoon = err.status === 503;
       showError(t("screen_loadFailed", { msg: err.message }));
       if (body.dataset.state === "loading") body.dataset.state = "error";
     });
@@ -112,7 +119,7 @@
     clearTimeout(state.refreshTimer);
     state.refreshTimer = setTimeout(function () {
       load().then(scheduleRefresh, scheduleRefresh);
-    }, REFRESH_S * 1000);
+    }, (state.retrySoon ? Math.min(3, REFRESH_S) : REFRESH_S) * 1000);
   }
 
   function choose(code, byHand) {
