@@ -103,6 +103,7 @@
         body.dataset.refreshes = String(state.refreshes);
         body.dataset.version = version;
         body.dataset.scope = state.scope || "district";
+        if (body.dataset.state !== "ready") body.dataset.readyMs = String(Math.round(performance.now()));
         body.dataset.state = "ready";
         stamp();
       });
