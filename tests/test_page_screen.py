@@ -215,6 +215,8 @@ def test_clicking_a_street_filters_every_panel(open_screen, base_url: str):
     series = {s["id"]: s for s in mapopt["series"]}
     assert len(series["selected"]["data"]) >= 1  # the street's outline is highlighted
     assert series["origin"]["data"][0]["name"] == second["name"]
+    page.mouse.move(5, 5)  # no tooltip in the picture
+    page.wait_for_timeout(1500)  # the charts' transitions
     shot(page, "street")
     # the chip brings the whole district back
     page.locator("#scope").click()
