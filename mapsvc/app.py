@@ -55,5 +55,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(positions_api.bp)
     app.register_blueprint(__import__("mapsvc.imports_api").imports_api.bp)
     app.register_blueprint(__import__("mapsvc.coverage_api").coverage_api.bp)
+    app.register_blueprint(__import__("mapsvc.stats_api").stats_api.bp)
     app.register_blueprint(pages.bp)
     return app
