@@ -37,3 +37,29 @@ def cluster_settings() -> ClusterSettings:
 def external_database_url() -> str | None:
     """DATABASE_URL when the operator points the service at an existing PostGIS."""
     return os.environ.get("DATABASE_URL") or None
+
+
+def basemap_settings(overrides=None) -> tuple[str, str | None]:
+    """The map page's base map (MAPSVC_BASEMAP: none, tianditu or an XYZ URL template) and key.
+
+    `overrides` (the app's config) wins over the environment. A URL must hold {z}, {x} and
+    {y}; anything else falls back to none, the default: the page draws its own boundaries and
+    roads, which is what an intranet without internet needs.
+    """
+    overrides = overrides or {}
+    raw = str(overrides.get("MAPSVC_BASEMAP") or os.environ.get("MAPSVC_BASEMAP") or "none")
+    key = overrides.get("MAPSVC_TIANDITU_KEY") or os.environ.get("MAPSVC_TIANDITU_KEY") or None
+    choice = raw.strip()
+    if choice.lower() in ("none", "tianditu"):
+        return choice.lower(), key
+    if choice.startswith(("http://", "https://", "/")) and all(
+        part in choice for part in ("{z}", "{x}", "{y}")
+    ):
+        return choice, key
+    import logging
+
+    logging.getLogger(__name__).warning(
+        "MAPSVC_BASEMAP=%r is neither none, tianditu nor an XYZ URL with {z}/{x}/{y}; using none",
+        raw,
+    )
+    return "none", key
