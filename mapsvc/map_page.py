@@ -45,7 +45,6 @@ PAGE_JS = [
 PAGE_CSS = [
     ("leaflet_css", f"{LEAFLET}/leaflet.css"),
     ("markercluster_css", f"{MARKERCLUSTER}/MarkerCluster.css"),
-    ("markercluster_default_css", f"{MARKERCLUSTER}/MarkerCluster.Default.css"),
     ("map_css", "css/map.css"),
 ]
 EXPORT_JS = [PAGE_JS[0], ("i18n", "js/i18n.js"), ("map_page", "js/map.js"), ("map_export", "js/map-export.js")]

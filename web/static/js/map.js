@@ -162,9 +162,12 @@
       if (badge) badge.textContent = entry.on ? I.num(n) : "";
     }
 
+    var anonymous = 0;
     function featureId(f) {
       var p = f.properties || {};
-      return p.id !== undefined ? p.id : f.id;
+      if (p.id === undefined && f.id !== undefined && f.properties) p.id = f.id;  // the MVT id: the record's
+      if (p.id !== undefined) return p.id;
+      return "n" + (++anonymous);  // features without an id (aggregates)
     }
 
     function tileLayer(def) {
@@ -173,7 +176,7 @@
       var layer = L.vectorGrid.protobuf(def.tiles, {
         rendererFactory: L.canvas.tile,
         vectorTileLayerStyles: styles,
-        interactive: true,
+        interactive: false,  // clicks: see featureAt
         getFeatureId: featureId,
         pane: "mp-" + def.kind,
         minZoom: def.minzoom || 0,
@@ -192,13 +195,43 @@
         if (loading) { loading = 0; busy(-1); }
       });
       layer.on("tileerror", function () { setDrawn(def.id, state.layers[def.id].drawn || 0); });
-      layer.on("click", function (e) { onFeatureClick(def, e.layer.properties || {}, e.latlng); });
       return layer;
     }
 
+    /* Clicks on vector tiles. Each layer draws on canvases of its own and the topmost canvas
+     * would swallow every click; so the canvases let clicks through (map.css) and the map asks
+     * the layers, top one first, which feature lies under the pointer. VectorGrid 1.3.0 keeps a
+     * tile's canvas renderer in _vectorTiles["x:y:z"], its drawn features in _layers, each with
+     * _containsPoint (Leaflet's own hit test). Its click events are not used: under Leaflet 1.9
+     * they fail for small points (they have no getLatLng). */
+    var stacking = { point: 3, line: 2, polygon: 1 };
+    function featureAt(layer, e) {
+      var z = layer._tileZoom;
+      if (z === undefined || !layer._vectorTiles) return null;
+      var c = map.project(e.latlng, z).unscaleBy(layer.getTileSize()).floor();
+      var tile = layer._vectorTiles[c.x + ":" + c.y + ":" + z];
+      if (!tile || !tile._layers) return null;
+      var point = e.layerPoint.subtract(tile.getOffset()), found = null;
+      Object.keys(tile._layers).forEach(function (id) {
+        var f = tile._layers[id];
+        if (f._containsPoint && f._containsPoint(point)) found = f;  // the last drawn is on top
+      });
+      return found;
+    }
+    map.on("click", function (e) {
+      var order = config.layers.filter(function (d) {
+        return d.render !== "cluster" && map.hasLayer(state.layers[d.id].layer);
+      }).sort(function (a, b) {
+        return (stacking[b.kind] - stacking[a.kind]) || (config.layers.indexOf(b) - config.layers.indexOf(a));
+      });
+      for (var i = 0; i < order.length; i++) {
+        var f = featureAt(state.layers[order[i].id].layer, e);
+        if (f) { onFeatureClick(order[i], f.properties || {}, e.latlng); return; }
+      }
+    });
+
     function clusterLayer(def) {
-      var group = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50,
-                                         chunkedLoading: true });
+      var group = clusterGroup(def, false);
       var style = featureStyle(def);
       var timer = null, seq = 0;
       function refresh() {
@@ -214,7 +247,8 @@
             var markers = fc.features.filter(function (f) { return f.geometry && f.geometry.type === "Point"; })
               .map(function (f) {
                 var c = f.geometry.coordinates;
-                var m = L.circleMarker([c[1], c[0]], Object.assign({}, style(f.properties), { pane: "mp-point" }));
+                var m = L.circleMarker([c[1], c[0]], Object.assign({}, style(f.properties), { pane: "mp-point", bubblingMouseEvents: false }));
+                m.bindTooltip(f.properties.name || f.properties.code || "", { direction: "top", offset: [0, -6] });
                 m.on("click", function (e) { onFeatureClick(def, Object.assign({ id: f.id }, f.properties), e.latlng); });
                 return m;
               });
@@ -229,35 +263,55 @@
       return group;
     }
 
-    /* Below a layer's own zoom range its points are summed per street or town by the server. */
+    /* A bubble with a count, in the layer's colour, sized by the count. */
+    function bubble(n, colour, name, square) {
+      var size = square ? (n < 100 ? 24 : 30) : (n < 100 ? 34 : (n < 1000 ? 42 : 50));
+      var html = "<div class=\"mp-bubble-dot\" style=\"background:" + colour + "\">" + I.num(n) + "</div>" +
+        (name ? "<span class=\"mp-bubble-name\"></span>" : "");
+      return L.divIcon({ html: html, className: "mp-bubble" + (square ? " mp-bubble-square" : ""), iconSize: [size, size] });
+    }
+
+    function clusterGroup(def, sum) {
+      var colour = (def.style && (def.style.fillColor || def.style.color)) || "#b3121f";
+      // clustered points sit under the aggregate bubbles (markerPane), as squares
+      return L.markerClusterGroup({
+        showCoverageOnHover: false, maxClusterRadius: sum ? 60 : 40, chunkedLoading: true,
+        spiderfyOnMaxZoom: !sum, clusterPane: sum ? "markerPane" : "mp-point",
+        iconCreateFunction: function (cluster) {
+          var n = sum ? cluster.getAllChildMarkers().reduce(function (a, m) { return a + m.count; }, 0)
+                      : cluster.getChildCount();
+          return bubble(n, colour, null, !sum);
+        }
+      });
+    }
+
+    /* Below a layer's own zoom range its points are summed per street or town by the server;
+     * bubbles that would overlap are merged (their counts added) by markercluster. */
     function aggregateLayer(def) {
-      var group = L.layerGroup([], { pane: "mp-point" });
+      var group = clusterGroup(def, true);
+      var colour = (def.style && def.style.color) || "#b3121f";
       var loaded = false;
       group.on("add", function () {
-        if (loaded) return;
+        if (loaded) { setDrawn(def.id, group.getLayers().length); return; }
         busy(1);
         getJSON(def.aggregate.url).then(function (fc) {
           loaded = true;
-          var count = 0;
-          fc.features.forEach(function (f) {
-            var n = f.properties.count;
-            if (!n) return;
-            var size = n < 100 ? "small" : (n < 1000 ? "medium" : "large");
-            var icon = L.divIcon({ html: "<div><span>" + n + "</span></div><span class=\"mp-aggregate-name\"></span>",
-                                   iconSize: [40, 40], className: "marker-cluster marker-cluster-" + size + " mp-aggregate" });
-            var c = f.geometry.coordinates;
-            var m = L.marker([c[1], c[0]], { icon: icon, pane: "mp-point", keyboard: false });
+          var markers = fc.features.filter(function (f) { return f.properties.count > 0; }).map(function (f) {
+            var n = f.properties.count, c = f.geometry.coordinates;
+            var m = L.marker([c[1], c[0]], { icon: bubble(n, colour, f.properties.name), keyboard: false });
+            m.count = n;
             m.bindTooltip(function () { return f.properties.name + t("sep") + t("map_aggregateTip", { n: I.num(n), layer: title(def) }); });
             m.on("click", function () { map.setView(m.getLatLng(), def.aggregate.below); });
-            m.on("add", function () { m.getElement().querySelector(".mp-aggregate-name").textContent = f.properties.name; });
-            group.addLayer(m);
-            count += n;
+            m.on("add", function () {
+              var el = m.getElement().querySelector(".mp-bubble-name");
+              if (el) el.textContent = f.properties.name;
+            });
+            return m;
           });
-          group.count = count;
-          setDrawn(def.id, group.getLayers().length);
+          group.addLayers(markers);
+          setDrawn(def.id, markers.length);
         }).catch(function (err) { showStatus(err.message, true); }).then(function () { busy(-1); });
       });
-      group.on("add", function () { if (loaded) setDrawn(def.id, group.getLayers().length); });
       return group;
     }
 
@@ -330,6 +384,7 @@
       document.body.classList.remove("has-record");
       state.panel = null;
       container.dataset.panel = "";
+      select(null);
     });
 
     function dl(rows) {
@@ -375,6 +430,14 @@
       ]);
     }
 
+    /* A ring around what the panel shows. */
+    var selected = L.circleMarker([0, 0], { radius: 11, color: "#1a5fb4", weight: 3, fill: false,
+                                             interactive: false, pane: "mp-point" });
+    function select(lonlat) {
+      if (!lonlat) { selected.remove(); return; }
+      selected.setLatLng([lonlat[1], lonlat[0]]).addTo(map);
+    }
+
     function showOrg(id, latlng) {
       state.panel = { kind: "org", id: id };
       container.dataset.panel = "";
@@ -384,6 +447,7 @@
         if (!state.panel || state.panel.id !== id) return;
         state.panel.data = org;
         renderOrg(org);
+        select(org.location);
         container.dataset.panel = "org:" + org.id;
         if (latlng === true && org.location) map.setView([org.location[1], org.location[0]], Math.max(map.getZoom(), 15));
       }).catch(function (err) {
@@ -412,6 +476,7 @@
       if (def.record === "org" && props.id !== undefined) { showOrg(props.id); return; }
       state.panel = { kind: "feature", def: def, props: props };
       renderFeature(def, props);
+      select(def.kind === "point" && latlng ? [latlng.lng, latlng.lat] : null);
       container.dataset.panel = def.id + ":" + (props.id !== undefined ? props.id : props.code);
     }
 
