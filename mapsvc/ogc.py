@@ -202,7 +202,7 @@ def api_document():
     doc = document(_base(), all_layers())
     if _format() == "html":
         return _html("OGC API 接口说明", {"openapi": doc}, kind="api")
-    return _json(doc, mimetype="application/vnd.oai.openapi+json")
+    return _json(doc, mimetype=OPENAPI)
 
 
 @bp.get("/tileMatrixSets")
@@ -276,7 +276,7 @@ def describe(layer: Layer, extent: list[float] | None) -> dict:
         "links": [
             _link(f"{base}?f=json", "self", "application/json", layer.title_zh),
             _link(f"{base}?f=html", "alternate", "text/html", layer.title_zh),
-            _link(f"{base}/items?f=json", "items", GEOJSON, "要素 GeoJSON"),
+            _link(f"{base}/items", "items", GEOJSON, "要素 GeoJSON"),
             _link(f"{base}/items?f=html", "items", "text/html", "要素列表"),
             _link(
                 f"{base}/tiles",

@@ -34,7 +34,7 @@ def document(base: str, layers: dict[str, Layer]) -> dict:
         _param(
             "limit",
             "每页要素数（1–10000，默认 10）",
-            {"type": "integer", "minimum": 1, "default": 10},
+            {"type": "integer", "minimum": 1, "maximum": 10000, "default": 10},
         ),
         _param("offset", "跳过的要素数", {"type": "integer", "minimum": 0, "default": 0}),
         _param(
