@@ -176,11 +176,11 @@
       var layer = L.vectorGrid.protobuf(def.tiles, {
         rendererFactory: L.canvas.tile,
         vectorTileLayerStyles: styles,
-        interactive: false,  // clicks: see featureAt
+        interactive: true,  // makes hit areas; the clicks themselves: see featureAt
         getFeatureId: featureId,
         pane: "mp-" + def.kind,
         minZoom: def.minzoom || 0,
-        maxNativeZoom: Math.min(def.maxzoom || 16, 16),
+        maxNativeZoom: def.maxzoom || 18,
         maxZoom: 20
       });
       var loading = 0;
@@ -208,10 +208,11 @@
     function featureAt(layer, e) {
       var z = layer._tileZoom;
       if (z === undefined || !layer._vectorTiles) return null;
-      var c = map.project(e.latlng, z).unscaleBy(layer.getTileSize()).floor();
+      var size = layer.getTileSize(), px = map.project(e.latlng, z);  // pixels at the tiles' zoom
+      var c = px.unscaleBy(size).floor();
       var tile = layer._vectorTiles[c.x + ":" + c.y + ":" + z];
       if (!tile || !tile._layers) return null;
-      var point = e.layerPoint.subtract(tile.getOffset()), found = null;
+      var point = px.subtract(c.scaleBy(size)), found = null;  // in the tile's own pixels
       Object.keys(tile._layers).forEach(function (id) {
         var f = tile._layers[id];
         if (f._containsPoint && f._containsPoint(point)) found = f;  // the last drawn is on top
