@@ -233,8 +233,8 @@ def _compose(title: str, lang: str, bounds, js, css, start: str, config: dict, c
         location=center,
         zoom_start=10,
         tiles=None,
-        min_zoom=3,
-        max_zoom=20,
+        minZoom=3,  # on the L.map itself (folium's min_zoom/max_zoom only reach tile layers)
+        maxZoom=20,
         control_scale=True,
         zoom_control="bottomright",
     )
@@ -341,7 +341,7 @@ def map_export():
     with db.cursor(current_app.config["DATABASE_URL"]) as cur:
         for layer_id in wanted:
             layer = catalog[layer_id]
-            text, matched = features.items(
+            text, _returned, matched = features.items(
                 cur,
                 layer,
                 features.ItemQuery(bbox=bbox, limit=EXPORT_LIMIT),

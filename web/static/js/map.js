@@ -186,12 +186,13 @@
       var loading = 0;
       layer.on("loading", function () { if (!loading++) busy(1); });
       layer.on("load", function () {
-        // VectorGrid keeps each tile's features in _vectorTiles[key]._features (1.3.0)
-        var n = 0;
+        // VectorGrid keeps each tile's features in _vectorTiles[key]._features (1.3.0); a
+        // feature crossing tiles is counted once when it has an id
+        var seen = {};
         Object.keys(layer._vectorTiles || {}).forEach(function (k) {
-          n += Object.keys(layer._vectorTiles[k]._features || {}).length;
+          Object.keys(layer._vectorTiles[k]._features || {}).forEach(function (id) { seen[id] = true; });
         });
-        setDrawn(def.id, n);
+        setDrawn(def.id, Object.keys(seen).length);
         if (loading) { loading = 0; busy(-1); }
       });
       layer.on("tileerror", function () { setDrawn(def.id, state.layers[def.id].drawn || 0); });
