@@ -1,6 +1,6 @@
 """Accounts, API tokens and the audit log: the service functions (each takes a cursor).
 
-Foundations only: nothing here is enforced on the endpoints yet. Passwords are hashed with
+mapsvc.access enforces them on every request. Passwords are hashed with
 Argon2id (argon2-cffi); API tokens are random (secrets.token_urlsafe(32)) and only their
 SHA-256 is stored, so the database never holds a usable token. The audit log is append-only
 (a trigger refuses UPDATE, DELETE and TRUNCATE).
@@ -18,7 +18,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from mapsvc.validation import Invalid, Problem
 
-ROLES = ("admin", "org_admin", "secretary", "grid_worker", "viewer")
+ROLES = ("admin", "org_admin", "secretary", "grid_worker", "viewer", "kiosk")
+UNSCOPED_ROLES = ("admin", "kiosk")  # admins see everything; kiosks only totals
 NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024  # hashing is deliberately slow; do not hash megabytes
@@ -30,10 +31,13 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 _USER_COLUMNS = (
     "u.id, u.name, u.display_name, u.role, u.scope_org_code AS scope_code, "
-    "o.id AS scope_org_id, "
-    "u.active, u.created_at"
+    "o.id AS scope_org_id, o.path::text AS scope_path, o.admin_area_code AS scope_area_code, "
+    "u.grid_codes, u.session_gen, u.active, u.created_at"
 )
-_USER_FROM = "users u LEFT JOIN party_orgs o ON o.code = u.scope_org_code"
+# an account whose scope org was dissolved or removed keeps no scope: it sees nothing personal
+_USER_FROM = (
+    "users u LEFT JOIN party_orgs o ON o.code = u.scope_org_code AND o.status = 'active'"
+)
 
 
 def _rows(cur) -> list[dict]:
@@ -70,6 +74,56 @@ def get_user(cur, name: str) -> dict | None:
     return _one(cur)
 
 
+def get_user_by_id(cur, user_id: int) -> dict | None:
+    """The user with this id (active or not), without the password hash."""
+    cur.execute(f"SELECT {_USER_COLUMNS} FROM {_USER_FROM} WHERE u.id = %s", (user_id,))
+    return _one(cur)
+
+
+def set_active(cur, name: str, active: bool) -> bool:
+    """Enable or disable an account; disabling logs out its sessions. False if unknown."""
+    cur.execute(
+        "UPDATE users SET active = %s, session_gen = session_gen + 1 WHERE name = %s RETURNING 1",
+        (active, name),
+    )
+    return cur.fetchone() is not None
+
+
+def set_password(cur, name: str, password: str) -> None:
+    """A new password (logs out every session of the account). Raises Invalid."""
+    if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise Invalid(
+            [
+                _problem(
+                    "password",
+                    "bad_password",
+                    f"密码须为 {MIN_PASSWORD}–{MAX_PASSWORD} 个字符",
+                    f"the password must have {MIN_PASSWORD}-{MAX_PASSWORD} characters",
+                )
+            ]
+        )
+    cur.execute(
+        "UPDATE users SET password_hash = %s, session_gen = session_gen + 1 WHERE name = %s "
+        "RETURNING 1",
+        (_hasher.hash(password), name),
+    )
+    if cur.fetchone() is None:
+        raise Invalid([_problem("name", "unknown_user", f"没有用户 {name}", f"no user named {name}")])
+
+
+def recent_login_failures(cur, name: str, remote_addr: str | None, seconds: int) -> tuple[int, int]:
+    """Failed logins in the last `seconds`: (for this account name, from this address)."""
+    cur.execute(
+        "SELECT (SELECT count(*) FROM audit_log WHERE action = 'login_failed' AND target = %s"
+        "        AND at > now() - make_interval(secs => %s)) AS by_name,"
+        "       (SELECT count(*) FROM audit_log WHERE action = 'login_failed' AND remote_addr = %s"
+        "        AND at > now() - make_interval(secs => %s)) AS by_addr",
+        (f"user:{name}", seconds, remote_addr, seconds),
+    )
+    row = _one(cur)
+    return row["by_name"], row["by_addr"]
+
+
 def list_users(cur) -> list[dict]:
     """Every user, with how many usable tokens each has."""
     cur.execute(
@@ -88,6 +142,7 @@ def add_user(
     scope_code: str | None,
     password: str | None,
     display_name: str | None = None,
+    grid_codes: list[str] | tuple[str, ...] = (),
 ) -> dict:
     """Create an account; password None makes a token-only account. Raises Invalid."""
     problems: list[Problem] = []
@@ -119,6 +174,8 @@ def add_user(
                 "an admin sees the whole org tree and takes no scope",
             )
         )
+    elif role == "kiosk" and not scope_code:
+        pass  # a kiosk shows the whole city's totals unless given a scope
     elif role in ROLES and role != "admin":
         if not scope_code:
             problems.append(
@@ -152,6 +209,23 @@ def add_user(
                 )
             else:
                 scope_id = org["id"]
+    grid_codes = sorted(set(grid_codes or ()))
+    if grid_codes and role != "grid_worker":
+        problems.append(
+            _problem("grids", "grids_for_grid_workers", "只有网格员可指定网格", "only grid workers have grids")
+        )
+    elif grid_codes:
+        cur.execute("SELECT array_agg(code) AS found FROM grids WHERE code = ANY(%s)", (grid_codes,))
+        missing = sorted(set(grid_codes) - set(_one(cur)["found"] or []))
+        if missing:
+            problems.append(
+                _problem(
+                    "grids",
+                    "unknown_grid",
+                    f"没有这些网格：{', '.join(missing)}",
+                    f"no such grids: {', '.join(missing)}",
+                )
+            )
     if password is not None:
         if len(password) < MIN_PASSWORD:
             problems.append(
@@ -190,9 +264,9 @@ def add_user(
         raise Invalid(problems)
     pw_hash = _hasher.hash(password) if password is not None else None
     cur.execute(
-        "INSERT INTO users (name, display_name, role, scope_org_code, password_hash) "
-        "VALUES (%s, %s, %s, %s, %s)",
-        (name, display_name, role, scope_code if scope_id else None, pw_hash),
+        "INSERT INTO users (name, display_name, role, scope_org_code, password_hash, grid_codes) "
+        "VALUES (%s, %s, %s, %s, %s, %s)",
+        (name, display_name, role, scope_code if scope_id else None, pw_hash, grid_codes),
     )
     return get_user(cur, name)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 
 from geodata import crs as crsmod
-from mapsvc import db, lookup, params
+from mapsvc import access, db, lookup, params
 from mapsvc.errors import ApiError
 from mapsvc.search import NameIndex
 
@@ -135,6 +135,7 @@ def search():
 
 
 @bp.get("/openapi.json")
+@access.public
 def openapi_json():
     """The OpenAPI document of this API."""
     from mapsvc.openapi import document
@@ -143,6 +144,7 @@ def openapi_json():
 
 
 @bp.get("/docs")
+@access.public
 def docs():
     """The API described for people, from the same document."""
     from flask import render_template

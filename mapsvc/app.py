@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from mapsvc.config import PROJECT_ROOT
+from mapsvc.config import PROJECT_ROOT, access_settings
 from mapsvc.db import database_url
 
 
@@ -18,11 +18,14 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["DATABASE_URL"] = database_url()
     app.config["JSON_AS_ASCII"] = False
     app.json.ensure_ascii = False
+    app.config.update(access_settings())
     if config:
         app.config.update(config)
 
     from mapsvc import (
+        access,
         api,
+        auth_views,
         errors,
         health,
         members_api,
@@ -34,7 +37,18 @@ def create_app(config: dict | None = None) -> Flask:
 
     errors.register(app)
     app.before_request(params.refuse_nul_characters)
+    app.before_request(access.authenticate)
+    app.after_request(access.security_headers)
+    app.context_processor(
+        lambda: {
+            "csrf_token": access.csrf_token,
+            "csp_nonce": access.csp_nonce,
+            "me": access.principal(),
+            "role_label": access.role_label,
+        }
+    )
     app.register_blueprint(health.bp)
+    app.register_blueprint(auth_views.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(records_api.bp)
     app.register_blueprint(members_api.bp)

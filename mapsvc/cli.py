@@ -8,7 +8,7 @@ import time
 
 import click
 
-from mapsvc import cluster
+from mapsvc import cluster, params
 from mapsvc.config import external_database_url
 from mapsvc.db import database_url
 
@@ -233,23 +233,20 @@ def export_cmd(
 
 
 # ------------------------------------------------------------------ accounts and audit
-_ROLES = ["admin", "org_admin", "secretary", "grid_worker", "viewer"]
-_DURATION_UNITS = {"m": 60, "h": 3600, "d": 86400}
+_ROLES = ["admin", "org_admin", "secretary", "grid_worker", "viewer", "kiosk"]
 
 
 def _duration_seconds(text: str, option: str) -> int:
     """Seconds in 30m, 1h, 2d …; a bilingual error (exit 2) otherwise."""
-    import re
-
-    m = re.fullmatch(r"\s*(\d{1,6})\s*([mhd])\s*", text or "")
-    if not m or int(m.group(1)) == 0:
+    seconds = params.parse_duration(text)
+    if seconds is None:
         click.echo(
             f"error: {option} 须为正整数加单位 m/h/d（如 30m、1h、2d），收到 {text!r} / "
             f"{option} must be a positive number with a unit m/h/d (30m, 1h, 2d), got {text!r}",
             err=True,
         )
         sys.exit(2)
-    return int(m.group(1)) * _DURATION_UNITS[m.group(2)]
+    return seconds
 
 
 def _fail_invalid(exc) -> None:
@@ -271,13 +268,16 @@ def _cli_actor() -> dict:
 
 @main.group()
 def users() -> None:
-    """Accounts (用户): roles scoped to the org tree. Not yet enforced on the endpoints."""
+    """Accounts (用户): roles scoped to the org tree."""
 
 
 @users.command("add")
 @click.argument("name")
 @click.option("--role", type=click.Choice(_ROLES), required=True)
 @click.option("--scope", "scope_code", default=None, help="Code of the org the role covers.")
+@click.option(
+    "--grid", "grid_codes", multiple=True, help="A grid worker's grid code (repeat for several)."
+)
 @click.option("--display-name", default=None)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.option("--token-only", is_flag=True, help="No password: the account uses tokens only.")
@@ -285,6 +285,7 @@ def users_add(
     name: str,
     role: str,
     scope_code: str | None,
+    grid_codes: tuple[str, ...],
     display_name: str | None,
     password_stdin: bool,
     token_only: bool,
@@ -299,6 +300,8 @@ def users_add(
             "--password-stdin 与 --token-only 不能同时使用 / "
             "--password-stdin and --token-only exclude each other"
         )
+    if role == "kiosk" and not token_only:
+        token_only = True  # a screen has no password: it is given a token
     generated = not password_stdin and not token_only
     if password_stdin:
         password = sys.stdin.read()
@@ -310,7 +313,9 @@ def users_add(
         password = accounts.generate_password()
     try:
         with cursor(database_url()) as cur:
-            user = accounts.add_user(cur, name, role, scope_code, password, display_name)
+            user = accounts.add_user(
+                cur, name, role, scope_code, password, display_name, grid_codes=grid_codes
+            )
             accounts.record_audit(
                 cur,
                 None,
@@ -319,6 +324,7 @@ def users_add(
                 {
                     "role": role,
                     "scope": user["scope_code"],
+                    "grids": list(grid_codes),
                     "password": "generated" if generated else "none" if token_only else "given",
                     **_cli_actor(),
                 },
@@ -329,6 +335,54 @@ def users_add(
     click.echo(f"已添加用户 / added user {user['name']} ({user['role']}{scope})")
     if generated:
         click.echo("初始密码只显示这一次，请妥善转交 / the password is shown only this once:")
+        click.echo(password)
+
+
+def _set_active(name: str, active: bool) -> None:
+    from mapsvc import accounts
+    from mapsvc.db import cursor
+
+    with cursor(database_url()) as cur:
+        if not accounts.set_active(cur, name, active):
+            _fail(f"没有用户 {name} / no user named {name}")
+        action = "enable_user" if active else "disable_user"
+        accounts.record_audit(cur, None, action, f"user:{name}", _cli_actor())
+    state = "已启用 / enabled" if active else "已停用，其会话已注销 / disabled, sessions ended"
+    click.echo(f"{name}: {state}")
+
+
+@users.command("disable")
+@click.argument("name")
+def users_disable(name: str) -> None:
+    """Disable an account: its sessions end and its tokens stop working at once."""
+    _set_active(name, False)
+
+
+@users.command("enable")
+@click.argument("name")
+def users_enable(name: str) -> None:
+    """Enable a disabled account again."""
+    _set_active(name, True)
+
+
+@users.command("password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_password(name: str, password_stdin: bool) -> None:
+    """Set a new password (printed once when generated); every session of the account ends."""
+    from mapsvc import accounts
+    from mapsvc.db import cursor
+    from mapsvc.validation import Invalid
+
+    password = sys.stdin.read().rstrip("\r\n") if password_stdin else accounts.generate_password()
+    try:
+        with cursor(database_url()) as cur:
+            accounts.set_password(cur, name, password)
+            accounts.record_audit(cur, None, "set_password", f"user:{name}", _cli_actor())
+    except Invalid as exc:
+        _fail_invalid(exc)
+    click.echo(f"已为 {name} 设置新密码 / new password set for {name}")
+    if not password_stdin:
         click.echo(password)
 
 
@@ -391,6 +445,20 @@ def tokens_issue(name: str, expires_days: int | None, label: str | None) -> None
         f"token for {name} (expires: {until}), shown only this once:"
     )
     click.echo(token)
+
+
+@tokens.command("revoke")
+@click.argument("token_id", type=int)
+def tokens_revoke(token_id: int) -> None:
+    """Revoke a token by its id (`mapsvc users list` counts them; the audit log names ids)."""
+    from mapsvc import accounts
+    from mapsvc.db import cursor
+
+    with cursor(database_url()) as cur:
+        if not accounts.revoke_token(cur, token_id):
+            _fail(f"没有未吊销的令牌 {token_id} / no unrevoked token {token_id}")
+        accounts.record_audit(cur, None, "revoke_token", f"token:{token_id}", _cli_actor())
+    click.echo(f"令牌 {token_id} 已吊销 / token {token_id} revoked")
 
 
 @main.command("audit")

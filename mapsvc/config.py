@@ -39,6 +39,53 @@ def external_database_url() -> str | None:
     return os.environ.get("DATABASE_URL") or None
 
 
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    return default if raw is None else raw.strip().lower() in ("1", "true", "yes", "on")
+
+
+def secret_key() -> str:
+    """The key signing session cookies: MAPSVC_SECRET_KEY, else one made once and kept in
+    var/secret_key (so every worker and restart shares it)."""
+    if os.environ.get("MAPSVC_SECRET_KEY"):
+        return os.environ["MAPSVC_SECRET_KEY"]
+    import secrets
+
+    path = Path(os.environ.get("MAPSVC_VAR", PROJECT_ROOT / "var")) / "secret_key"
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(key)
+        return key
+    except OSError:
+        return path.read_text(encoding="ascii").strip()
+
+
+def access_settings() -> dict:
+    """Flask settings for sessions and kiosks, from the environment."""
+    from datetime import timedelta
+
+    return {
+        "SECRET_KEY": secret_key(),
+        "SESSION_COOKIE_NAME": "mapsvc_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        # Secure by default: browsers keep Secure cookies on http://localhost too; set
+        # MAPSVC_COOKIE_SECURE=0 only for a plain-http intranet host name
+        "SESSION_COOKIE_SECURE": _flag("MAPSVC_COOKIE_SECURE", True),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+        # aggregate-only pages and endpoints (the large screen) open without login
+        "KIOSK_OPEN": _flag("MAPSVC_KIOSK_OPEN", False),
+        # extra origins the map may load base-map tiles from (CSP img-src)
+        # (by default those of MAPSVC_BASEMAP)
+        "BASEMAP_ORIGINS": os.environ.get("MAPSVC_BASEMAP_ORIGINS") or basemap_origins(),
+    }
+
+
 def basemap_settings(overrides=None) -> tuple[str, str | None]:
     """The map page's base map (MAPSVC_BASEMAP: none, tianditu or an XYZ URL template) and key.
 
@@ -63,3 +110,16 @@ def basemap_settings(overrides=None) -> tuple[str, str | None]:
         raw,
     )
     return "none", key
+
+
+def basemap_origins(overrides=None) -> str:
+    """The origins the configured base map loads tiles from (for the CSP), space-separated."""
+    from urllib.parse import urlsplit
+
+    choice, key = basemap_settings(overrides)
+    if choice == "tianditu" and key:
+        return " ".join(f"https://t{i}.tianditu.gov.cn" for i in range(8))
+    if choice.startswith(("http://", "https://")):
+        url = urlsplit(choice.replace("{s}", "*"))
+        return f"{url.scheme}://{url.netloc}"
+    return ""

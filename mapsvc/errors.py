@@ -5,6 +5,7 @@ Nothing a client receives carries a stack trace; unexpected failures are logged 
 
 from __future__ import annotations
 
+import psycopg2
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
@@ -50,6 +51,16 @@ def register(app: Flask) -> None:
             return exc
         code, zh, en = _HTTP_MESSAGES.get(exc.code or 500, ("http_error", exc.name, exc.name))
         return jsonify({"code": code, "message": zh, "message_en": en}), exc.code
+
+    @app.errorhandler(psycopg2.OperationalError)
+    def _database_down(exc: Exception):
+        app.logger.warning("database unavailable on %s %s: %s", request.method, request.path, exc)
+        body = {
+            "code": "database_unavailable",
+            "message": "数据库暂时不可用，请稍后再试",
+            "message_en": "the database is unavailable for the moment, please try again",
+        }
+        return jsonify(body), 503, {"Retry-After": "2"}
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -608,7 +608,29 @@ OTHER_PATHS = {
             "responses": {"200": {"description": "HTML"}},
         }
     },
+    "/api/v1/me": {
+        "get": {
+            "summary": "当前用户：角色与管辖范围 / who am I (role, scope)",
+            "tags": ["账号"],
+            "responses": {"200": _JSON, "401": ERROR},
+        }
+    },
+    "/api/v1/audit": {
+        "get": {
+            "summary": "审计日志（仅系统管理员）/ the audit log (admins only)",
+            "tags": ["账号"],
+            "parameters": [
+                _query("since", {"type": "string", "pattern": "^[0-9]{1,6}[mhd]$"}, "时间范围，如 1h、7d"),
+                _query("user", {"type": "string", "maxLength": 64}, "用户名"),
+                _query("limit", {"type": "integer", "minimum": 1, "maximum": 10000}, "条数"),
+            ],
+            "responses": {"200": _JSON, "400": ERROR, "401": ERROR, "403": ERROR},
+        }
+    },
 }
+
+# paths anyone may call without logging in
+OPEN_PATHS = ("/api/v1/openapi.json", "/api/v1/docs")
 
 
 def document() -> dict:
@@ -635,6 +657,9 @@ def document() -> dict:
         paths.update(_record_paths(r))
         schemas.update(_record_schemas(r))
     paths.update(OTHER_PATHS)
+    for path in OPEN_PATHS:
+        for op in paths[path].values():
+            op["security"] = []
     return {
         "openapi": "3.1.0",
         "info": {
@@ -644,5 +669,23 @@ def document() -> dict:
             "Errors are JSON with code, message (Chinese) and message_en.",
         },
         "paths": dict(sorted(paths.items())),
-        "components": {"schemas": schemas},
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "mapsvc tokens issue NAME",
+                },
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "mapsvc_session",
+                    "description": "登录页面 /login 设置；写操作还须带 X-CSRF-Token 头",
+                },
+            },
+        },
+        # every call needs a login except the open paths; what it returns depends on the
+        # account's role and scope (members outside the scope are not there)
+        "security": [{"bearer": []}, {"session": []}],
     }

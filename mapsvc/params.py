@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 
 from flask import request
@@ -75,6 +76,33 @@ def integer(args: Mapping, name: str, *, default: int, lo: int, hi: int) -> int:
             f"parameter {name} must be between {lo} and {hi}: {raw}",
         )
     return value
+
+
+DURATION_UNITS = {"m": 60, "h": 3600, "d": 86400}
+_DURATION_RE = re.compile(r"\s*(\d{1,6})\s*([mhd])\s*")
+
+
+def parse_duration(text: str | None) -> int | None:
+    """Seconds in 30m, 1h, 2d …; None when text is not such a duration."""
+    m = _DURATION_RE.fullmatch(text or "")
+    if not m or int(m.group(1)) == 0:
+        return None
+    return int(m.group(1)) * DURATION_UNITS[m.group(2)]
+
+
+def duration_seconds(args: Mapping, name: str, *, default: int) -> int:
+    """A duration like 30m, 1h, 2d from args[name], in seconds."""
+    raw = args.get(name)
+    if raw is None or str(raw).strip() == "":
+        return default
+    seconds = parse_duration(str(raw))
+    if seconds is None:
+        raise bad_request(
+            "bad_duration",
+            f"参数 {name} 须为正整数加单位 m/h/d（如 30m、1h、2d）：{raw}",
+            f"parameter {name} must be a positive number with a unit m/h/d (30m, 1h, 2d): {raw}",
+        )
+    return seconds
 
 
 def positive(args: Mapping, name: str) -> float | None:

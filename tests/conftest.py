@@ -99,10 +99,77 @@ def app(db_url: str):
     return create_app({"DATABASE_URL": db_url, "TESTING": True})
 
 
+# ------------------------------------------------------------------ who is asking
+def token_for(
+    url: str,
+    role: str = "admin",
+    scope: str | None = None,
+    grids: tuple[str, ...] = (),
+    name: str | None = None,
+) -> str:
+    """A bearer token for a new account of the given role and scope in the database at url."""
+    from mapsvc import accounts
+    from mapsvc.db import cursor
+
+    name = name or f"t-{role}-{uuid.uuid4().hex[:10]}"
+    with cursor(url) as cur:
+        accounts.add_user(cur, name, role, scope, None, grid_codes=grids)
+        return accounts.issue_token(cur, name)
+
+
+def authorized(test_client, token: str):
+    """test_client sending `Authorization: Bearer token` on every request."""
+    test_client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    return test_client
+
+
+def client_of(url: str, config: dict | None = None, **who):
+    """A test client of an app on url, logged in (an admin unless role/scope say otherwise)."""
+    from mapsvc.app import create_app
+
+    app = create_app({"DATABASE_URL": url, "TESTING": True, **(config or {})})
+    return authorized(app.test_client(), token_for(url, **who))
+
+
+@pytest.fixture(scope="session")
+def admin_token(db_url: str) -> str:
+    """A token of an admin account in the test database."""
+    return token_for(db_url, name="test-admin")
+
+
+@pytest.fixture(scope="session")
+def auth_headers(admin_token: str) -> dict:
+    """Headers logging a browser context in as the admin (pages and their API calls)."""
+    return {"Authorization": f"Bearer {admin_token}"}
+
+
 @pytest.fixture()
-def client(app):
-    """A test client of the app."""
+def client(app, admin_token):
+    """A test client of the app, logged in as an admin."""
+    return authorized(app.test_client(), admin_token)
+
+
+@pytest.fixture()
+def anon_client(app):
+    """A test client of the app with no login."""
     return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def client_for(db_url: str):
+    """client_for(role, scope=ORG_CODE, grids=(...)): a test client for such an account."""
+    from mapsvc.app import create_app
+
+    app = create_app({"DATABASE_URL": db_url, "TESTING": True})
+    made: dict = {}
+
+    def make(role: str, scope: str | None = None, grids: tuple[str, ...] = ()):
+        key = (role, scope, tuple(grids))
+        if key not in made:
+            made[key] = token_for(db_url, role, scope, tuple(grids))
+        return authorized(app.test_client(), made[key])
+
+    return make
 
 
 # ------------------------------------------------------------------ pages in a real browser

@@ -33,6 +33,7 @@ from werkzeug.serving import make_server
 from mapsvc import cluster, migrate
 from mapsvc.config import ClusterSettings
 from mapsvc.db import engine_for, libpq_dsn
+from tests.conftest import token_for
 
 BINDIR = Path(os.environ.get("PG_BINDIR", "/usr/lib/postgresql/15/bin"))
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -69,7 +70,11 @@ def live(tmp_path_factory):
             members = [r[0] for r in cur.fetchall()]
         c.close()
         yield SimpleNamespace(
-            cfg=cfg, url=url, base=f"http://127.0.0.1:{server.server_port}", members=members
+            cfg=cfg,
+            url=url,
+            base=f"http://127.0.0.1:{server.server_port}",
+            members=members,
+            token=token_for(url),
         )
     finally:
         if server is not None:
@@ -82,7 +87,8 @@ def live(tmp_path_factory):
 def call(live, method: str, path: str, body=None) -> tuple[int, dict]:
     data = None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(
-        live.base + path, data=data, method=method, headers={"Content-Type": "application/json"}
+        live.base + path, data=data, method=method,
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {live.token}"},
     )
     try:
         with urllib.request.urlopen(req, timeout=15) as res:

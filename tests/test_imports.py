@@ -30,7 +30,7 @@ from shapely.geometry import Polygon, mapping
 from geodata import crs as crsmod
 from mapsvc import exchange, imports
 from mapsvc.db import engine_for, libpq_dsn
-from tests.conftest import DEMO_SEED, _drop_database, _migrated_database
+from tests.conftest import DEMO_SEED, _drop_database, _migrated_database, client_of
 
 GEOD = Geod(ellps="WGS84")
 
@@ -62,9 +62,7 @@ def db(url):
 
 @pytest.fixture()
 def client(url):
-    from mapsvc.app import create_app
-
-    return create_app({"DATABASE_URL": url, "TESTING": True}).test_client()
+    return client_of(url)
 
 
 def q(db, sql, params=()):
@@ -772,11 +770,8 @@ def test_post_imports(tmp_path, client, url, db):
 
 
 def test_post_imports_over_the_size_limit_is_413(tmp_path, url):
-    from mapsvc.app import create_app
 
-    client = create_app(
-        {"DATABASE_URL": url, "TESTING": True, "IMPORT_MAX_BYTES": 1000}
-    ).test_client()
+    client = client_of(url, {"IMPORT_MAX_BYTES": 1000})
     data = {"kind": "orgs", "file": (io.BytesIO(b"code,name\n" + b"A" * 200_000), "big.csv")}
     res = client.post("/api/v1/imports", data=data, content_type="multipart/form-data")
     assert res.status_code == 413

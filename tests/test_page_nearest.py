@@ -77,7 +77,7 @@ class Run:
 
 
 @pytest.fixture()
-def run(browser, base_url: str, demo_point: tuple[float, float]):
+def run(browser, base_url: str, demo_point: tuple[float, float], auth_headers):
     lon, lat = demo_point
     context = browser.new_context(
         viewport={"width": WIDTH, "height": HEIGHT},
@@ -87,6 +87,7 @@ def run(browser, base_url: str, demo_point: tuple[float, float]):
         geolocation={"longitude": lon, "latitude": lat},
         permissions=["geolocation"],
         locale="zh-CN",
+        extra_http_headers=auth_headers,
     )
     r = Run(page=None, base_url=base_url)
 
@@ -119,10 +120,19 @@ def run(browser, base_url: str, demo_point: tuple[float, float]):
 # ------------------------------------------------------------------ helpers
 
 
+HEADERS: dict = {}  # the admin's Authorization header, for calls made outside the browser
+
+
+@pytest.fixture(autouse=True)
+def _logged_in(auth_headers):
+    HEADERS.update(auth_headers)
+
+
 def api(base_url: str, path: str) -> tuple[int, dict]:
     """GET a JSON endpoint of the running app: (status, body)."""
     try:
-        with urllib.request.urlopen(base_url + path, timeout=30) as resp:
+        req = urllib.request.Request(base_url + path, headers=HEADERS)
+        with urllib.request.urlopen(req, timeout=30) as resp:
             return resp.status, json.load(resp)
     except urllib.error.HTTPError as exc:
         return exc.code, json.load(exc)

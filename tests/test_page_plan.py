@@ -21,10 +21,13 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 
 @pytest.fixture()
-def session(browser):
+def session(browser, auth_headers):
     """A desk browser context that records requests to other hosts and console errors."""
     context = browser.new_context(
-        viewport={"width": 1440, "height": 900}, locale="zh-CN", accept_downloads=True
+        viewport={"width": 1440, "height": 900},
+        locale="zh-CN",
+        accept_downloads=True,
+        extra_http_headers=auth_headers,
     )
     seen = {"external": [], "errors": []}
 
@@ -51,10 +54,18 @@ def session(browser):
         context.close()
 
 
+HEADERS: dict = {}  # the admin's Authorization header, for calls made outside the browser
+
+
+@pytest.fixture(autouse=True)
+def _logged_in(auth_headers):
+    HEADERS.update(auth_headers)
+
+
 def api(base_url: str, path: str, body: dict | None = None) -> dict:
     data = None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(
-        base_url + path, data=data, headers={"Content-Type": "application/json"}
+        base_url + path, data=data, headers={"Content-Type": "application/json", **HEADERS}
     )
     with urllib.request.urlopen(req, timeout=60) as resp:
         return json.load(resp)
@@ -141,7 +152,8 @@ def test_plan_page_analysis_gaps_sites_and_org(session, base_url: str, tmp_path:
 
     # exports: XLSX link, GeoJSON and a standalone HTML map that works offline
     href = page.locator("#export-xlsx").get_attribute("href")
-    with urllib.request.urlopen(base_url + href, timeout=60) as resp:
+    req = urllib.request.Request(base_url + href, headers=HEADERS)
+    with urllib.request.urlopen(req, timeout=60) as resp:
         assert resp.status == 200 and resp.read(2) == b"PK"
     with page.expect_download() as dl:
         page.locator("#export-geojson").click()

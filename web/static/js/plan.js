@@ -13,6 +13,12 @@
   var $ = function (sel) { return document.querySelector(sel); };
   var COLORS = { full: "#2e7d32", part: "#f2a900", none: "#c62828" };
 
+  // writes made with the login session carry the session's CSRF token (from the page's meta tag)
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  }
+
   function h(tag, attrs) {
     var el = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) {
@@ -270,7 +276,9 @@
     ui.plan = { key: "plan_planning" };
     renderPlanSummary();
     return request("/api/v1/coverage/plan", {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body)
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() },
+      body: JSON.stringify(body)
     }).then(function (res) {
       last.plan = res;
       ui.plan = { result: res };
