@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["demo_load", "nearest", "positions", "imports", "coverage"]
+BENCHMARKS = ["demo_load", "nearest", "positions", "imports", "coverage", "tiles"]
 
 
 def main(argv: list[str]) -> None:

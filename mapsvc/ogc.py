@@ -12,14 +12,9 @@ import math
 from flask import Blueprint, Response, current_app, render_template, request
 
 from layers import ACCESS_LEVELS, Layer, all_layers
-from mapsvc import db, features, params
+from mapsvc import access, db, features, params
 from mapsvc.errors import ApiError, bad_request
 from mapsvc.features import CRS84, MAX_ZOOM, ItemQuery
-
-try:
-    from mapsvc import access
-except ImportError:  # the access issue (mapsvc/access.py) has not landed on this branch yet
-    access = None
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 
@@ -55,29 +50,21 @@ _WM_HALF = 20037508.3427892  # half the width of the Web Mercator world, metres
 def _aggregate(view):
     """Every /ogc view is reachable by kiosk screens; each layer's own access is checked in
     the view (aggregate layers for all, public and personal ones for logged-in people)."""
-    return access.aggregate(view) if access is not None else view
+    return access.aggregate(view)
 
 
 # ------------------------------------------------------------------ who is asking
-def _principal():
-    return access.principal() if access is not None else None
+def _principal() -> access.Principal:
+    return access.principal()
 
 
 def _may_read(layer: Layer) -> bool:
-    if layer.access == "aggregate" or access is None:
-        return True
-    return _principal().sees_personal
+    return layer.access == "aggregate" or _principal().sees_personal
 
 
 def _member_filter(layer: Layer):
     """The caller's member predicate for a personal layer (None for the others)."""
-    if not layer.personal:
-        return None
-    if access is None:
-        from psycopg2 import sql
-
-        return sql.SQL("FALSE")  # nobody is known before access control lands
-    return access.member_filter(_principal(), alias="m")
+    return access.member_filter(_principal(), alias="m") if layer.personal else None
 
 
 def _layer(collection_id: str) -> Layer:
@@ -103,7 +90,7 @@ def _layer(collection_id: str) -> Layer:
 
 
 def _audit(layer: Layer, what: str, detail: dict | None = None) -> None:
-    if layer.personal and access is not None:
+    if layer.personal:
         access.audit_read(f"ogc_{what}", layer.id, detail)
 
 

@@ -322,20 +322,11 @@ def test_limit_is_capped(client, conn):
 
 
 # ------------------------------------------------------------------ real clients
-@pytest.fixture(scope="module")
-def auth_header(request) -> dict:
-    """The admin's bearer token once access control is in place (none before)."""
-    try:
-        return request.getfixturevalue("auth_headers")
-    except pytest.FixtureLookupError:
-        return {}
-
-
-def test_gdal_ogrinfo_lists_and_reads_collections(base_url, auth_header, conn):
+def test_gdal_ogrinfo_lists_and_reads_collections(base_url, auth_headers, conn):
     ogrinfo = shutil.which("ogrinfo")
     assert ogrinfo, "ogrinfo (Debian package gdal-bin) is needed: scripts/system-packages.sh --test"
     config = []
-    for k, v in auth_header.items():
+    for k, v in auth_headers.items():
         config += ["--config", "GDAL_HTTP_HEADERS", f"{k}: {v}"]
     listing = subprocess.run(
         [ogrinfo, *config, "-ro", "-q", f"OAPIF:{base_url}/ogc"],
@@ -377,10 +368,10 @@ def test_gdal_ogrinfo_lists_and_reads_collections(base_url, auth_header, conn):
     assert name in feature.stdout
 
 
-def test_owslib_reads_collections_and_items(base_url, auth_header, conn):
+def test_owslib_reads_collections_and_items(base_url, auth_headers, conn):
     from owslib.ogcapi.features import Features
 
-    api = Features(base_url + "/ogc", headers=auth_header)
+    api = Features(base_url + "/ogc", headers=auth_headers)
     ids = {c["id"] for c in api.collections()["collections"]}
     assert {"branches", "grids", "roads"} <= ids
     page = api.collection_items("grids", limit=5, offset=5)

@@ -190,3 +190,93 @@ def test_mobile_members_aggregate_never_shows_a_small_cell(client, conn):
     layers = decode(client.get(f"/ogc/collections/mobile_members/tiles/WebMercatorQuad/8/{x}/{y}"))
     for f in layers["mobile_members"]["features"]:
         assert set(f["properties"]) == {"members"} and f["properties"]["members"] >= MIN_CELL_COUNT
+
+
+# ------------------------------------------------------------------ who sees what
+def _street_committee(conn) -> tuple[str, str]:
+    """(code, ltree path) of the street committee holding the most mobile members."""
+    return rows(
+        conn,
+        """SELECT s.code, s.path::text FROM party_orgs s
+           JOIN party_orgs b ON b.path <@ s.path JOIN members m ON m.org_id = b.id
+           WHERE s.level = 'working_committee' AND m.is_mobile
+           GROUP BY s.id ORDER BY count(*) DESC, s.id LIMIT 1""",
+    )[0]
+
+
+def test_personal_points_follow_the_callers_scope(client, client_for, conn):
+    code, path = _street_committee(conn)
+    secretary = client_for("secretary", scope=code)
+    mine = json.loads(secretary.get("/ogc/collections/mobile_member_points/items?limit=10000").data)
+    expected = {
+        r[0]
+        for r in rows(
+            conn,
+            """SELECT m.id FROM members m WHERE m.is_mobile
+                 AND coalesce(m.current_geom, m.destination_geom) IS NOT NULL
+                 AND EXISTS (SELECT 1 FROM party_orgs o WHERE o.id IN (m.org_id, m.inflow_org_id)
+                             AND o.path <@ %s::ltree)""",
+            (path,),
+        )
+    }
+    assert {f["id"] for f in mine["features"]} == expected != set()
+    everyone = json.loads(
+        client.get("/ogc/collections/mobile_member_points/items?limit=10000").data
+    )
+    assert everyone["numberMatched"] > mine["numberMatched"]
+    # the same in tiles: the z12 tile around a member outside the scope
+    outside = next(f for f in everyone["features"] if f["id"] not in expected)
+    x, y = tile_of(*outside["geometry"]["coordinates"], 12)
+    url = f"/ogc/collections/mobile_member_points/tiles/WebMercatorQuad/12/{x}/{y}"
+    admin_ids = {f["id"] for f in decode(client.get(url))["mobile_member_points"]["features"]}
+    assert outside["id"] in admin_ids
+    res = secretary.get(url)
+    seen = (
+        set()
+        if res.status_code == 204
+        else {f["id"] for f in decode(res)["mobile_member_points"]["features"]}
+    )
+    assert seen == admin_ids & expected
+    # another member's point by id: not found for the secretary
+    assert (
+        secretary.get(f"/ogc/collections/mobile_member_points/items/{outside['id']}").status_code
+        == 404
+    )
+
+
+def test_personal_reads_are_audited(client, conn):
+    before = rows(conn, "SELECT count(*) FROM audit_log WHERE action LIKE 'ogc_%%'")[0][0]
+    client.get("/ogc/collections/mobile_member_points/items?limit=1")
+    client.get("/ogc/collections/branches/items?limit=1")  # not personal: not audited
+    after = rows(conn, "SELECT count(*) FROM audit_log WHERE action LIKE 'ogc_%%'")[0][0]
+    assert after == before + 1
+
+
+def test_anonymous_gets_401_and_kiosk_only_aggregates(anon_client, client_for):
+    for path in (
+        "/ogc/collections",
+        "/ogc/collections/branches/items",
+        "/ogc/collections/branches/tiles/WebMercatorQuad/12/3296/1576",
+        "/ogc/collections/mobile_member_points/items",
+    ):
+        res = anon_client.get(path)
+        assert res.status_code == 401, path
+        assert res.get_json()["message_en"]
+    kiosk = client_for("kiosk")
+    listed = {c["id"] for c in kiosk.get("/ogc/collections").get_json()["collections"]}
+    assert listed == {lid for lid, layer in all_layers().items() if layer.access == "aggregate"}
+    assert "mobile_members" in listed
+    assert kiosk.get("/ogc/collections/mobile_members/items").status_code == 200
+    for cid in ("mobile_member_points", "branches"):
+        res = kiosk.get(f"/ogc/collections/{cid}/items")
+        assert res.status_code == 403 and res.get_json()["message"]
+
+
+def test_kiosk_open_lets_anonymous_see_aggregates_only(db_url):
+    from mapsvc.app import create_app
+
+    app = create_app({"DATABASE_URL": db_url, "TESTING": True, "KIOSK_OPEN": True})
+    anon = app.test_client()
+    assert anon.get("/ogc/collections/mobile_members/items").status_code == 200
+    assert anon.get("/ogc/collections/mobile_member_points/items").status_code == 401
+    assert anon.get("/ogc/collections/grids/items").status_code == 401
