@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
-from mapsvc import db
+from mapsvc import access, db
 from mapsvc.errors import ApiError
 from mapsvc.org_summary import org_summary
 from mapsvc.sql import execute, query
@@ -33,6 +33,7 @@ def org_summary_view(org_id: int):
 
 
 @bp.get("/branch-counts")
+@access.aggregate
 def branch_counts():
     """Branches and their members per street or town, as GeoJSON points."""
     with _cursor() as cur:

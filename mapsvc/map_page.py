@@ -23,7 +23,7 @@ from branca.element import Figure, MacroElement
 from flask import Blueprint, Response, current_app, request
 from jinja2 import Template
 
-from mapsvc import db, params
+from mapsvc import access, db, params
 from mapsvc.config import basemap_settings
 from mapsvc.errors import bad_request
 from mapsvc.sql import execute, query
@@ -130,23 +130,8 @@ def _static(path: str) -> str:
 
 
 # ------------------------------------------------------------------ what the page shows
-def _principal():
-    """The caller (mapsvc.access once it exists; until then everyone is anonymous)."""
-    try:
-        from mapsvc import access
-    except ImportError:
-        return None
-    return access.principal()
-
-
 def _member_filter(principal):
-    from mapsvc import access
-
     return access.member_filter(principal, alias="m")
-
-
-def _sees_personal(principal) -> bool:
-    return bool(principal is not None and getattr(principal, "sees_personal", False))
 
 
 def _kind(geometry_type: str) -> str:
@@ -163,7 +148,7 @@ def page_layers(principal) -> list[dict]:
 
     out = []
     for layer in all_layers().values():
-        if layer.personal and not _sees_personal(principal):
+        if layer.personal and not principal.sees_personal:
             continue
         base = f"/ogc/collections/{layer.id}"
         entry = {
@@ -248,7 +233,7 @@ def _compose(title: str, lang: str, bounds, js, css, start: str, config: dict, c
 @bp.get("/map")
 def map_page():
     """The layered map: boundaries, grids, roads, orgs, service points, mobile members."""
-    principal = _principal()
+    principal = access.principal()
     with db.cursor(current_app.config["DATABASE_URL"]) as cur:
         bounds = city_bounds(cur)
     config = {
@@ -267,7 +252,12 @@ def map_page():
         "党建电子地图", "zh-CN", bounds, js, css, "MapPage.start", config,
         _CHROME.read_text(encoding="utf-8"), "map_docTitle", with_basemap=True,
     )
-    return Response(html, mimetype="text/html")
+    return Response(_with_nonce(html), mimetype="text/html")
+
+
+def _with_nonce(html: str) -> str:
+    """folium's inline scripts carry the response's CSP nonce (mapsvc.access)."""
+    return html.replace("<script>", f'<script nonce="{access.csp_nonce()}">')
 
 
 # ------------------------------------------------------------------ standalone export
@@ -326,7 +316,7 @@ def map_export():
     if lang not in ("zh-CN", "en"):
         raise bad_request("bad_lang", "lang 只能是 zh-CN 或 en", "lang must be zh-CN or en")
     zoom = params.integer(args, "zoom", default=12, lo=0, hi=22)
-    principal = _principal()
+    principal = access.principal()
     known = {d["id"]: d for d in page_layers(principal)}
     wanted = [x for x in (args.get("layers") or "").split(",") if x]
     unknown = [x for x in wanted if x not in known]

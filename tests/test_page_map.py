@@ -17,19 +17,31 @@ import pytest
 import shapely.geometry
 
 from layers import all_layers
+from tests.conftest import authorized
 
 SHOTS = Path(__file__).parent / "screenshots"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 MAP = ".folium-map"
 
 
+HEADERS: dict = {}  # the admin's Authorization header, for calls made outside the browser
+
+
+@pytest.fixture(autouse=True)
+def _logged_in(auth_headers):
+    HEADERS.update(auth_headers)
+
+
 def api(base_url: str, path: str) -> dict:
-    with urllib.request.urlopen(base_url + path, timeout=60) as resp:
+    req = urllib.request.Request(base_url + path, headers=HEADERS)
+    with urllib.request.urlopen(req, timeout=60) as resp:
         return json.load(resp)
 
 
 def _context(browser, seen: dict, **kwargs):
-    context = browser.new_context(locale="zh-CN", accept_downloads=True, **kwargs)
+    context = browser.new_context(
+        locale="zh-CN", accept_downloads=True, extra_http_headers=HEADERS, **kwargs
+    )
 
     def guard(route):
         url = route.request.url
@@ -173,21 +185,51 @@ def test_map_page_lists_every_layer_of_the_catalog(client):
     assert len(html) < 60_000
 
 
-def test_base_map_is_configurable(app):
+def test_base_map_is_configurable(app, admin_token):
+    client = authorized(app.test_client(), admin_token)
     app.config["MAPSVC_BASEMAP"] = "tianditu"
     app.config["MAPSVC_TIANDITU_KEY"] = "k123"
-    html = app.test_client().get("/map").get_data(as_text=True)
+    html = client.get("/map").get_data(as_text=True)
     assert "tianditu.gov.cn/DataServer?T=vec_w" in html and "tk=k123" in html
     assert "T=cva_w" in html  # the labels over the map
     app.config["MAPSVC_BASEMAP"] = "https://tiles.example.org/{z}/{x}/{y}.png"
-    html = app.test_client().get("/map").get_data(as_text=True)
+    html = client.get("/map").get_data(as_text=True)
     assert "https://tiles.example.org/{z}/{x}/{y}.png" in html
     # a key is needed for Tianditu; without one, and for anything else, the page draws its own
     for value, key in (("tianditu", None), ("not a url", None)):
         app.config["MAPSVC_BASEMAP"] = value
         app.config["MAPSVC_TIANDITU_KEY"] = key
-        html = app.test_client().get("/map").get_data(as_text=True)
+        html = client.get("/map").get_data(as_text=True)
         assert re.findall(r"https?://", html) == []
+
+
+def test_map_needs_a_login_and_lists_personal_layers_for_people_with_a_scope(anon_client, client_for, client):
+    resp = anon_client.get("/map")
+    assert resp.status_code in (302, 303) and "/login" in resp.headers["Location"]
+    assert anon_client.get("/map/export.html?bbox=109,38,110,39").status_code in (302, 303)
+    assert anon_client.get("/api/v1/orgs/1/summary").status_code == 401
+    # the branch counts are an aggregate: a kiosk may read them, not an org's record
+    kiosk = client_for("kiosk")
+    assert kiosk.get("/api/v1/branch-counts").status_code == 200
+    assert kiosk.get("/api/v1/orgs/1/summary").status_code in (401, 403)
+
+    def layer_ids(c) -> list[str]:
+        html = c.get("/map").get_data(as_text=True)
+        config = json.loads(re.search(r"MapPage\.start\(map_main, (\{.*\})\);", html).group(1))
+        return [d["id"] for d in config["layers"]]
+
+    personal = [lay.id for lay in all_layers().values() if lay.personal]
+    assert personal and set(personal) <= set(layer_ids(client))
+    # a kiosk (totals only) does not get the page at all
+    assert kiosk.get("/map").status_code in (302, 303, 401, 403)
+
+
+def test_inline_scripts_carry_the_csp_nonce(client):
+    resp = client.get("/map")
+    nonce = re.search(r"'nonce-([^']+)'", resp.headers["Content-Security-Policy"]).group(1)
+    html = resp.get_data(as_text=True)
+    inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", html)
+    assert inline and all(f'nonce="{nonce}"' in attrs for attrs in inline)
 
 
 # ------------------------------------------------------------------ endpoints behind the page
