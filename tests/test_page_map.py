@@ -392,10 +392,14 @@ def test_search_by_pinyin_initials(desk, base_url: str):
     assert names == [x["name"] for x in expected]
     shot(page, "search")
     page.locator(".search-item").first.click()
+    # the map flies there (the zoom is animated)
+    page.wait_for_function(
+        f"""() => {{ const c = mapPage.map.getCenter();
+                 return Math.abs(c.lat - {expected[0]["lat"]}) < 1e-4
+                     && Math.abs(c.lng - {expected[0]["lon"]}) < 1e-4
+                     && mapPage.map.getZoom() === 13; }}"""
+    )
     wait_ready(page)
-    centre_now = page.evaluate("[mapPage.map.getCenter().lat, mapPage.map.getCenter().lng]")
-    assert centre_now == pytest.approx([expected[0]["lat"], expected[0]["lon"]], abs=1e-4)
-    assert page.evaluate("mapPage.map.getZoom()") == 13
     assert page.locator(".search-item").count() == 0
 
     # an org found by name opens its record

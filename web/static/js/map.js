@@ -540,10 +540,23 @@
       var url = config.urls.export + "?bbox=" + [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]
         .map(function (v) { return v.toFixed(5); }).join(",") + "&layers=" + on.join(",") +
         "&zoom=" + map.getZoom() + "&lang=" + I.lang();
-      var a = h("a", { href: url, download: "" });
-      document.body.appendChild(a);
-      a.click();
-      a.remove();
+      var button = this;
+      button.disabled = true;
+      showStatus("");
+      // fetched, not navigated to: a refusal shows here instead of replacing the page
+      fetch(url, { credentials: "same-origin" }).then(function (resp) {
+        if (resp.ok) return resp.blob();
+        return resp.json().catch(function () { return null; }).then(function (body) {
+          throw new Error(I.serverMessage(body) || t("serverError", { status: resp.status }));
+        });
+      }).then(function (blob) {
+        var a = h("a", { href: URL.createObjectURL(blob), download: "map-export.html" });
+        document.body.appendChild(a);
+        a.click();
+        setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+      }).catch(function (err) {
+        showStatus(err.message, true);
+      }).then(function () { button.disabled = false; });
     });
 
     /* ---------------------------------------------------------------- layers panel on phones */
