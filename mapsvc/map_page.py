@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import time
 import re
 from pathlib import Path
 
@@ -142,7 +143,30 @@ def _kind(geometry_type: str) -> str:
     return "polygon"
 
 
-def page_layers(principal) -> list[dict]:
+_EXTENTS: dict = {}  # (database URL, layer id) → (when read, [w, s, e, n] or None)
+EXTENT_TTL_S = 120.0  # a feature added outside a layer's extent shows within two minutes
+
+
+def layer_bounds(cur, layer) -> list[list[float]] | None:
+    """[[s, w], [n, e]] around a layer's features, padded: the page asks no tile outside it."""
+    from mapsvc import features
+
+    if layer.personal:
+        return None
+    key = (current_app.config["DATABASE_URL"], layer.id)
+    hit = _EXTENTS.get(key)
+    if hit is None or time.monotonic() - hit[0] > EXTENT_TTL_S:
+        hit = (time.monotonic(), features.extent(cur, layer))
+        _EXTENTS[key] = hit
+    if hit[1] is None:
+        return None
+    w, s, e, n = hit[1]
+    pad_x, pad_y = max((e - w) * 0.02, 0.01), max((n - s) * 0.02, 0.01)
+    return [[max(s - pad_y, -85.0), max(w - pad_x, -180.0)],
+            [min(n + pad_y, 85.0), min(e + pad_x, 180.0)]]
+
+
+def page_layers(principal, cur=None) -> list[dict]:
     """The layer catalog as the page reads it: titles, style, zoom range, how to fetch."""
     from layers import all_layers
 
@@ -166,6 +190,7 @@ def page_layers(principal) -> list[dict]:
             "record": "org" if layer.id in ORG_RECORDS else None,
             "properties": [p.describe() for p in layer.properties],
             "aggregate": None,
+            "bounds": layer_bounds(cur, layer) if cur is not None else None,
         }
         if layer.id in AGGREGATED_BELOW:
             entry["aggregate"] = {"url": "/api/v1/branch-counts", "below": AGGREGATED_BELOW[layer.id]}
@@ -236,8 +261,9 @@ def map_page():
     principal = access.principal()
     with db.cursor(current_app.config["DATABASE_URL"]) as cur:
         bounds = city_bounds(cur)
+        layers = page_layers(principal, cur)
     config = {
-        "layers": page_layers(principal),
+        "layers": layers,
         "bounds": bounds,
         "itemLimit": ITEM_LIMIT,
         "urls": {

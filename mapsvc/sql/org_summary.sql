@@ -18,11 +18,12 @@ SELECT o.id, o.code, o.name, o.level, o.category, o.status, o.secretary, o.addre
 FROM party_orgs o
 LEFT JOIN admin_areas a ON a.code = o.admin_area_code
 CROSS JOIN LATERAL (
-    SELECT count(*) AS members,
-           count(*) FILTER (WHERE m.status = 'full') AS full_members,
-           count(*) FILTER (WHERE m.status = 'probationary') AS probationary_members,
-           count(*) FILTER (WHERE m.is_mobile) AS mobile_out
-    FROM members m JOIN party_orgs b ON b.id = m.org_id
+    -- org_member_counts holds each branch-level org's counts (kept by triggers)
+    SELECT coalesce(sum(c.members), 0)::bigint AS members,
+           coalesce(sum(c.full_members), 0)::bigint AS full_members,
+           coalesce(sum(c.probationary_members), 0)::bigint AS probationary_members,
+           coalesce(sum(c.mobile_members), 0)::bigint AS mobile_out
+    FROM org_member_counts c JOIN party_orgs b ON b.id = c.org_id
     WHERE b.path <@ o.path
 ) counts
 WHERE o.id = %(id)s
