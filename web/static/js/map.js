@@ -462,6 +462,7 @@
 
     function renderFeature(def, props) {
       var rows = (def.properties || []).filter(function (p) {
+        if (/_id$/.test(p.name)) return false;  // database ids mean nothing to people
         return props[p.name] !== undefined && props[p.name] !== null && props[p.name] !== "";
       }).map(function (p) {
         var v = props[p.name];
