@@ -15,8 +15,8 @@ from __future__ import annotations
 import json
 import logging
 import math
-import time
 import re
+import time
 from pathlib import Path
 
 import folium
@@ -48,7 +48,12 @@ PAGE_CSS = [
     ("markercluster_css", f"{MARKERCLUSTER}/MarkerCluster.css"),
     ("map_css", "css/map.css"),
 ]
-EXPORT_JS = [PAGE_JS[0], ("i18n", "js/i18n.js"), ("map_page", "js/map.js"), ("map_export", "js/map-export.js")]
+EXPORT_JS = [
+    PAGE_JS[0],
+    ("i18n", "js/i18n.js"),
+    ("map_page", "js/map.js"),
+    ("map_export", "js/map-export.js"),
+]
 EXPORT_CSS = [PAGE_CSS[0], ("map_css", "css/map.css")]
 
 # How the page shows some layers: small point layers as clustered markers (bbox-limited
@@ -162,8 +167,10 @@ def layer_bounds(cur, layer) -> list[list[float]] | None:
         return None
     w, s, e, n = hit[1]
     pad_x, pad_y = max((e - w) * 0.02, 0.01), max((n - s) * 0.02, 0.01)
-    return [[max(s - pad_y, -85.0), max(w - pad_x, -180.0)],
-            [min(n + pad_y, 85.0), min(e + pad_x, 180.0)]]
+    return [
+        [max(s - pad_y, -85.0), max(w - pad_x, -180.0)],
+        [min(n + pad_y, 85.0), min(e + pad_x, 180.0)],
+    ]
 
 
 def page_layers(principal, cur=None) -> list[dict]:
@@ -193,7 +200,10 @@ def page_layers(principal, cur=None) -> list[dict]:
             "bounds": layer_bounds(cur, layer) if cur is not None else None,
         }
         if layer.id in AGGREGATED_BELOW:
-            entry["aggregate"] = {"url": "/api/v1/branch-counts", "below": AGGREGATED_BELOW[layer.id]}
+            entry["aggregate"] = {
+                "url": "/api/v1/branch-counts",
+                "below": AGGREGATED_BELOW[layer.id],
+            }
         out.append(entry)
     return out
 
@@ -230,11 +240,21 @@ def _basemap(m: folium.Map) -> str:
     return "xyz"
 
 
-_CHROME = (Path(__file__).resolve().parent.parent / "web" / "templates" / "map_chrome.html")
+_CHROME = Path(__file__).resolve().parent.parent / "web" / "templates" / "map_chrome.html"
 
 
-def _compose(title: str, lang: str, bounds, js, css, start: str, config: dict, chrome: str,
-             title_key: str, with_basemap: bool) -> tuple[str, str]:
+def _compose(
+    title: str,
+    lang: str,
+    bounds,
+    js,
+    css,
+    start: str,
+    config: dict,
+    chrome: str,
+    title_key: str,
+    with_basemap: bool,
+) -> tuple[str, str]:
     fig = MapFigure(title, lang, title_key, "map-page" if with_basemap else "map-page map-export")
     center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
     m = LocalMap(
@@ -275,8 +295,16 @@ def map_page():
     js = [(n, _static(p)) for n, p in PAGE_JS]
     css = [(n, _static(p)) for n, p in PAGE_CSS]
     html, _ = _compose(
-        "党建电子地图", "zh-CN", bounds, js, css, "MapPage.start", config,
-        _CHROME.read_text(encoding="utf-8"), "map_docTitle", with_basemap=True,
+        "党建电子地图",
+        "zh-CN",
+        bounds,
+        js,
+        css,
+        "MapPage.start",
+        config,
+        _CHROME.read_text(encoding="utf-8"),
+        "map_docTitle",
+        with_basemap=True,
     )
     return Response(_with_nonce(html), mimetype="text/html")
 
@@ -304,7 +332,11 @@ def _inline(html: str) -> str:
 
     def swap(match: re.Match) -> str:
         if match.group("js"):
-            return "<script>" + re.sub(r"</(script)", r"<\\/\1", read(match.group("js")), flags=re.I) + "</script>"
+            return (
+                "<script>"
+                + re.sub(r"</(script)", r"<\\/\1", read(match.group("js")), flags=re.I)
+                + "</script>"
+            )
         text = read(match.group("css"))
         return "<style>" + re.sub(r"</(style)", r"<\\/\1", text, flags=re.I) + "</style>"
 
@@ -372,10 +404,17 @@ def map_export():
     css = [(n_, _static(p)) for n_, p in EXPORT_CSS]
     title = "党建电子地图（导出）" if lang == "zh-CN" else "Party-building map (export)"
     html, _ = _compose(
-        title, lang, [[s, w], [n, e]], js, css, "MapExport.start", config,
+        title,
+        lang,
+        [[s, w], [n, e]],
+        js,
+        css,
+        "MapExport.start",
+        config,
         '<div class="export-title" data-i18n="map_exportHeading"></div>'
         '<div id="legend" class="export-legend"></div>',
-        "map_exportDocTitle", with_basemap=False,
+        "map_exportDocTitle",
+        with_basemap=False,
     )
     body = _inline(html)
     return Response(

@@ -203,7 +203,9 @@ def test_base_map_is_configurable(app, admin_token):
         assert re.findall(r"https?://", html) == []
 
 
-def test_map_needs_a_login_and_lists_personal_layers_for_people_with_a_scope(anon_client, client_for, client):
+def test_map_needs_a_login_and_lists_personal_layers_for_people_with_a_scope(
+    anon_client, client_for, client
+):
     resp = anon_client.get("/map")
     assert resp.status_code in (302, 303) and "/login" in resp.headers["Location"]
     assert anon_client.get("/map/export.html?bbox=109,38,110,39").status_code in (302, 303)
@@ -248,7 +250,9 @@ def test_org_summary_has_the_parent_chain_members_and_nearest_point(client, conn
         chain.insert(0, parent["name"])
         code = parent["parent_code"]
     assert [p["name"] for p in org["parents"]] == chain and len(chain) >= 2
-    members = client.get(f"/api/v1/members?org_code={branch['code']}&limit=1000").get_json()["items"]
+    members = client.get(f"/api/v1/members?org_code={branch['code']}&limit=1000").get_json()[
+        "items"
+    ]
     assert org["members"] == len(members)
     assert org["full_members"] == sum(m["status"] == "full" for m in members)
     assert org["probationary_members"] == sum(m["status"] == "probationary" for m in members)
@@ -355,7 +359,10 @@ def test_click_on_a_branch_shows_its_record(desk, base_url: str):
     chain = page.locator(".chain li").all_inner_texts()
     assert chain == [p["name"] for p in org["parents"]] + [org["name"]]
     assert org["secretary"] in text
-    assert f"{org['members']} 人（正式 {org['full_members']}，预备 {org['probationary_members']}）" in text
+    assert (
+        f"{org['members']} 人（正式 {org['full_members']}，预备 {org['probationary_members']}）"
+        in text
+    )
     assert f"外出 {org['mobile_out']} 人" in text
     assert org["nearest_service_point"]["name"] in text
     shot(page, "record")
@@ -407,7 +414,9 @@ def test_search_by_pinyin_initials(desk, base_url: str):
     page.locator("#search").fill(org["code"])
     page.wait_for_selector(".search-item")
     page.keyboard.press("Enter")
-    page.wait_for_function(f"() => document.querySelector('{MAP}').dataset.panel === 'org:{org['id']}'")
+    page.wait_for_function(
+        f"() => document.querySelector('{MAP}').dataset.panel === 'org:{org['id']}'"
+    )
     assert page.locator("#record-title").inner_text() == org["name"]
 
 
@@ -439,7 +448,9 @@ def test_english_toggle(desk, base_url: str):
     open_map(page, base_url)
     branch = a_feature(base_url, "branches")
     page.evaluate(f"mapPage.showOrg({branch['id']})")
-    page.wait_for_function(f"() => document.querySelector('{MAP}').dataset.panel === 'org:{branch['id']}'")
+    page.wait_for_function(
+        f"() => document.querySelector('{MAP}').dataset.panel === 'org:{branch['id']}'"
+    )
     page.locator("#lang-toggle").click()
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.title() == "Party-building map"
@@ -463,13 +474,17 @@ def test_export_opens_offline(desk, browser, base_url: str, tmp_path: Path):
     set_view(page, street["lat"], street["lon"], 15)
     for layer_id in ("grids",):
         switch(page, layer_id, True)
-    on = [i for i in page.evaluate("Object.keys(mapPage.layers)") if page.locator(f"#layer-{i}").is_checked()]
+    on = [
+        i
+        for i in page.evaluate("Object.keys(mapPage.layers)")
+        if page.locator(f"#layer-{i}").is_checked()
+    ]
     with page.expect_download() as dl:
         page.locator("#export").click()
     path = tmp_path / "map-export.html"
     dl.value.save_as(path)
     html = path.read_text(encoding="utf-8")
-    assert html.startswith("<!doctype html>\n<html lang=\"zh-CN\"")
+    assert html.startswith('<!doctype html>\n<html lang="zh-CN"')
     # outside the inlined code (Leaflet's source names its home page in a string) no address
     markup = re.sub(r"<(script|style)[^>]*>.*?</\1>", "", html, flags=re.S)
     assert re.findall(r"https?://", markup) == []
@@ -484,15 +499,23 @@ def test_export_opens_offline(desk, browser, base_url: str, tmp_path: Path):
     # open the file with every request blocked: it needs nothing but itself
     offline = browser.new_context(viewport={"width": 1200, "height": 800}, offline=True)
     requested, errors = [], []
-    offline.route("**/*", lambda r: (requested.append(r.request.url), r.abort())
-                  if not r.request.url.startswith(("file:", "data:")) else r.continue_())
+    offline.route(
+        "**/*",
+        lambda r: (
+            (requested.append(r.request.url), r.abort())
+            if not r.request.url.startswith(("file:", "data:"))
+            else r.continue_()
+        ),
+    )
     view = offline.new_page()
     view.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     view.on("pageerror", lambda e: errors.append(str(e)))
     view.goto(path.as_uri())
     view.wait_for_function(f"() => document.querySelector('{MAP}').dataset.features")
     assert int(view.locator(MAP).get_attribute("data-features")) == expected
-    links = view.evaluate("[...document.querySelectorAll('[src], [href]')].map(e => e.src || e.href)")
+    links = view.evaluate(
+        "[...document.querySelectorAll('[src], [href]')].map(e => e.src || e.href)"
+    )
     assert [u for u in links if u.startswith("http")] == []
     assert view.locator(".leaflet-overlay-pane path").count() > 0
     legend = view.locator("#legend").inner_text()
@@ -531,7 +554,9 @@ def test_phone_layout(phone, base_url: str):
     lon, lat = branch["geometry"]["coordinates"]
     set_view(page, lat, lon, 18)
     page.touchscreen.tap(*screen_point(page, lat, lon))
-    page.wait_for_function(f"() => document.querySelector('{MAP}').dataset.panel === 'org:{branch['id']}'")
+    page.wait_for_function(
+        f"() => document.querySelector('{MAP}').dataset.panel === 'org:{branch['id']}'"
+    )
     sheet = page.locator("#record").bounding_box()
     assert sheet["y"] > 844 / 3 and sheet["x"] == 0 and sheet["width"] == 390
     # the header's parts stay inside the screen
