@@ -158,6 +158,11 @@ def measure(browser, url: str, headers: dict | None, ready_mark: bool) -> dict:
             return Math.max(nav.loadEventEnd, nav.responseEnd, ...ends, ...marks);
         }"""
     )
+    slowest = page.evaluate(
+        """() => performance.getEntriesByType('resource')
+            .map(r => [r.duration, r.name.replace(location.origin, '')])
+            .sort((a, b) => b[0] - a[0]).slice(0, 3)"""
+    )
     drawn = page.evaluate(
         "() => document.querySelectorAll('.leaflet-overlay-pane path, canvas.leaflet-tile, "
         ".leaflet-marker-pane > *').length"
@@ -165,7 +170,13 @@ def measure(browser, url: str, headers: dict | None, ready_mark: bool) -> dict:
     context.close()
     if blocked or failed:
         raise RuntimeError(f"{url}: blocked {blocked[:3]} failed {failed[:3]}")
-    return {"s": idle_ms / 1000, "bytes": sum(sizes), "requests": len(sizes), "drawn": drawn}
+    return {
+        "s": idle_ms / 1000,
+        "bytes": sum(sizes),
+        "requests": len(sizes),
+        "drawn": drawn,
+        "slowest": slowest,
+    }
 
 
 def _stats(runs: list[dict], key: str) -> tuple[float, float, float]:
@@ -192,7 +203,8 @@ def main() -> None:
                     args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
                 )
                 auth = {"Authorization": f"Bearer {token}"}
-                measure(browser, base + "/map", auth, True)  # warm the server's caches once
+                for _ in range(2):  # warm both workers' caches (layer extents, statements)
+                    measure(browser, base + "/map", auth, True)
                 for _ in range(ROUNDS):
                     runs["ours"].append(measure(browser, base + "/map", auth, True))
                     runs["naive"].append(measure(browser, f"{naive_base}/{path.name}", None, False))
@@ -207,6 +219,15 @@ def main() -> None:
         b, _, _ = _stats(runs[who], "bytes")
         n, _, _ = _stats(runs[who], "requests")
         print(f"{who:<7} {s:>10.2f} ({s0:.2f}–{s1:.2f}){'':>7} {b / 1e6:>16.2f} {n:>9.0f}")
+    slow: dict = {}
+    for r in runs["ours"]:
+        for ms, name in r["slowest"]:
+            slow.setdefault(name.split("?")[0], []).append(ms)
+    top = sorted(slow.items(), key=lambda kv: -statistics.median(kv[1]))[:3]
+    print(
+        "ours, slowest requests (median ms): "
+        + ", ".join(f"{name} {statistics.median(ms):.0f}" for name, ms in top)
+    )
     s_ours, s_naive = _stats(runs["ours"], "s")[0], _stats(runs["naive"], "s")[0]
     b_ours, b_naive = _stats(runs["ours"], "bytes")[0], _stats(runs["naive"], "bytes")[0]
     print(
