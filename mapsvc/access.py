@@ -25,11 +25,11 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 # who may change which kind of record (within their scope; admins everywhere)
 WRITERS = {
-    "admin-areas": {"admin"},
+    "admin_areas": {"admin"},
     "orgs": {"admin", "org_admin"},
     "members": {"admin", "org_admin", "secretary"},
     "grids": {"admin", "org_admin"},
-    "service-points": {"admin", "org_admin"},
+    "service_points": {"admin", "org_admin"},
     "positions": {"admin", "org_admin", "secretary", "grid_worker"},
     "roads": {"admin"},
 }
@@ -192,24 +192,122 @@ def orgs_in_scope(cur, p: Principal, org_ids) -> bool:
     return cur.fetchone()["n"] == len(ids)
 
 
-def members_visible(cur, p: Principal, member_ids) -> bool:
-    """Every one of member_ids is a member whose data p may see."""
+def members_outside(cur, p: Principal, member_ids) -> list[int]:
+    """Those of member_ids that are members whose data p may not see (unknown ids are not
+    listed: they are for the caller's validation to report)."""
     ids = sorted({int(i) for i in member_ids})
     if p.is_admin or not ids:
-        return True
+        return []
     cur.execute(
-        sql.SQL("SELECT count(*) AS n FROM members m WHERE m.id = ANY(%s) AND {}").format(
+        sql.SQL("SELECT m.id FROM members m WHERE m.id = ANY(%s) AND NOT {} ORDER BY m.id").format(
             member_filter(p)
         ),
         (ids,),
     )
-    return cur.fetchone()["n"] == len(ids)
+    return [r["id"] for r in cur.fetchall()]
 
 
 def area_in_scope(p: Principal, code: str | None) -> bool:
     if p.is_admin:
         return True
     return bool(code and p.scope_area and code.startswith(p.scope_area))
+
+
+def org_codes_in_scope(cur, p: Principal, codes) -> set[str]:
+    """Those of the org codes that name orgs in p's subtree."""
+    codes = sorted({c for c in codes if isinstance(c, str)})
+    if not codes:
+        return set()
+    cur.execute(
+        sql.SQL("SELECT code FROM party_orgs o WHERE code = ANY(%s) AND {}").format(
+            org_filter(p, "o")
+        ),
+        (codes,),
+    )
+    return {r["code"] for r in cur.fetchall()}
+
+
+def refused_writes(cur, p: Principal, kind: str, changes: list[tuple[dict | None, dict | None]]):
+    """Indexes of the changes p may not make, each (record as it is, new values): None for
+    a new record, or for a deletion.
+
+    An existing record must be in p's scope; new values must keep it there: a member's org,
+    an org's parent, a grid's community or a service point's area (or operating org). New
+    orgs count by their parent, which may itself be new (imports list parents anywhere).
+    """
+    if p.is_admin:
+        return []
+    if p.role not in WRITERS.get(kind, ()):
+        return list(range(len(changes)))
+    if kind in ("grids", "service_points"):
+        area_field = "community_code" if kind == "grids" else "admin_area_code"
+
+        def ok_area(d):
+            if kind == "service_points" and d.get("operating_org_code") in scoped:
+                return True
+            return area_in_scope(p, d.get(area_field))
+
+        scoped = org_codes_in_scope(
+            cur,
+            p,
+            [d.get("operating_org_code") for pair in changes for d in pair if d],
+        )
+        return [
+            i
+            for i, (cur_rec, new) in enumerate(changes)
+            if (cur_rec is not None and not ok_area(cur_rec))
+            or (new is not None and not ok_area({**(cur_rec or {}), **new}))
+        ]
+    if kind == "members":
+        scoped = org_codes_in_scope(
+            cur, p, [d.get("org_code") for pair in changes for d in pair if d]
+        )
+        return [
+            i
+            for i, (cur_rec, new) in enumerate(changes)
+            if (cur_rec is not None and cur_rec.get("org_code") not in scoped)
+            or (new is not None and {**(cur_rec or {}), **new}.get("org_code") not in scoped)
+        ]
+    if kind == "orgs":
+        scoped = org_codes_in_scope(
+            cur,
+            p,
+            [d.get(f) for pair in changes for d in pair if d for f in ("code", "parent_code")],
+        )
+        new_orgs = {
+            new["code"]: new.get("parent_code")
+            for cur_rec, new in changes
+            if cur_rec is None and new and new.get("code")
+        }
+        grew = True
+        while grew:  # new orgs under orgs in scope (or under new ones that are) are in scope
+            grew = False
+            for code, parent in new_orgs.items():
+                if code not in scoped and parent in scoped:
+                    scoped.add(code)
+                    grew = True
+        return [
+            i
+            for i, (cur_rec, new) in enumerate(changes)
+            if (cur_rec is not None and cur_rec.get("code") not in scoped)
+            or (cur_rec is None and new is not None and new.get("code") not in scoped)
+            or (
+                new is not None
+                and "parent_code" in new
+                and cur_rec is not None
+                and new["parent_code"] not in scoped
+            )
+        ]
+    return list(range(len(changes)))  # admin areas, roads: admins only
+
+
+def require_in_scope(
+    cur, kind: str, current: dict | None, new: dict | None, label_zh: str, label_en: str
+) -> None:
+    """403 unless the caller may make this one change (see refused_writes)."""
+    p = require_write(kind)
+    if refused_writes(cur, p, kind, [(current, new)]):
+        raise out_of_scope(label_zh, label_en)
 
 
 ROLE_LABELS = {
@@ -267,7 +365,8 @@ def _resolve(cur) -> Principal:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise _unauthorized(
-                "Authorization 头应为 “Bearer 令牌”", "the Authorization header must be 'Bearer TOKEN'"
+                "Authorization 头应为 “Bearer 令牌”",
+                "the Authorization header must be 'Bearer TOKEN'",
             )
         row = accounts.user_for_token(cur, token.strip())
         if row is None:
@@ -299,8 +398,10 @@ def _wants_page() -> bool:
 def authenticate():
     """before_request: find the caller and refuse what their role may not reach."""
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
-    mode = "public" if view is None or request.endpoint == "static" else getattr(
-        view, "access", "login"
+    mode = (
+        "public"
+        if view is None or request.endpoint == "static"
+        else getattr(view, "access", "login")
     )
     if mode == "public" and not request.headers.get("Authorization") and "uid" not in session:
         g.principal = ANONYMOUS

@@ -35,9 +35,7 @@ _USER_COLUMNS = (
     "u.grid_codes, u.session_gen, u.active, u.created_at"
 )
 # an account whose scope org was dissolved or removed keeps no scope: it sees nothing personal
-_USER_FROM = (
-    "users u LEFT JOIN party_orgs o ON o.code = u.scope_org_code AND o.status = 'active'"
-)
+_USER_FROM = "users u LEFT JOIN party_orgs o ON o.code = u.scope_org_code AND o.status = 'active'"
 
 
 def _rows(cur) -> list[dict]:
@@ -108,7 +106,9 @@ def set_password(cur, name: str, password: str) -> None:
         (_hasher.hash(password), name),
     )
     if cur.fetchone() is None:
-        raise Invalid([_problem("name", "unknown_user", f"没有用户 {name}", f"no user named {name}")])
+        raise Invalid(
+            [_problem("name", "unknown_user", f"没有用户 {name}", f"no user named {name}")]
+        )
 
 
 def recent_login_failures(cur, name: str, remote_addr: str | None, seconds: int) -> tuple[int, int]:
@@ -212,10 +212,17 @@ def add_user(
     grid_codes = sorted(set(grid_codes or ()))
     if grid_codes and role != "grid_worker":
         problems.append(
-            _problem("grids", "grids_for_grid_workers", "只有网格员可指定网格", "only grid workers have grids")
+            _problem(
+                "grids",
+                "grids_for_grid_workers",
+                "只有网格员可指定网格",
+                "only grid workers have grids",
+            )
         )
     elif grid_codes:
-        cur.execute("SELECT array_agg(code) AS found FROM grids WHERE code = ANY(%s)", (grid_codes,))
+        cur.execute(
+            "SELECT array_agg(code) AS found FROM grids WHERE code = ANY(%s)", (grid_codes,)
+        )
         missing = sorted(set(grid_codes) - set(_one(cur)["found"] or []))
         if missing:
             problems.append(

@@ -106,9 +106,7 @@ def logout():
     if session.get("uid") is not None:
         access.check_csrf()
         with db.cursor(current_app.config["DATABASE_URL"]) as cur:
-            accounts.record_audit(
-                cur, p.name, "logout", f"user:{p.name}", {}, access.remote_addr()
-            )
+            accounts.record_audit(cur, p.name, "logout", f"user:{p.name}", {}, access.remote_addr())
     session.clear()
     return redirect("/login")
 

@@ -101,13 +101,42 @@ def demo_load(scale: str, seed: int, if_empty: bool) -> None:
     url = database_url()
     if if_empty and not loader.is_empty(url):
         click.echo("demo: database already holds data, left as it is")
-        return
-    started = time.monotonic()
-    counts = loader.load(url, scale=scale, seed=seed, progress=click.echo)
-    summary = ", ".join(f"{k} {v:,}" for k, v in counts.items())
+    else:
+        started = time.monotonic()
+        counts = loader.load(url, scale=scale, seed=seed, progress=click.echo)
+        summary = ", ".join(f"{k} {v:,}" for k, v in counts.items())
+        click.echo(
+            f"demo city ({scale}, seed {seed}) loaded in {time.monotonic() - started:.1f} s: "
+            f"{summary}"
+        )
+    _first_admin(url)
+
+
+def _first_admin(url: str) -> None:
+    """With no admin account yet, make `admin` with a generated password, shown this once
+    (there are no default passwords)."""
+    from mapsvc import accounts
+    from mapsvc.db import cursor
+
+    with cursor(url) as cur:
+        cur.execute("SELECT 1 FROM users WHERE role = 'admin' AND active LIMIT 1")
+        if cur.fetchone():
+            return
+        name = "admin"
+        cur.execute("SELECT 1 FROM users WHERE name = %s", (name,))
+        if cur.fetchone():
+            name = f"admin-{int(time.time())}"
+        password = accounts.generate_password()
+        accounts.add_user(cur, name, "admin", None, password, "系统管理员")
+        accounts.record_audit(
+            cur, None, "add_user", f"user:{name}", {"role": "admin", "first_admin": True}
+        )
     click.echo(
-        f"demo city ({scale}, seed {seed}) loaded in {time.monotonic() - started:.1f} s: {summary}"
+        f"已创建管理员账号 {name}，密码只显示这一次（忘记后用 mapsvc users password {name} 重设）/ "
+        f"created the admin account {name}; its password is shown only this once "
+        f"(reset it with mapsvc users password {name}):"
     )
+    click.echo(f"    {name}  {password}")
 
 
 # ------------------------------------------------------------------ serving

@@ -192,8 +192,12 @@ def import_file(
     dry_run: bool = False,
     partial: bool = False,
     filename: str | None = None,
+    authorize=None,
 ) -> dict:
     """Import a file; returns the report.
+
+    authorize(cur, kind, [(record as it is or None, new values)]) → indexes refused: the
+    caller's access rules (the command line passes none; the API passes the account's scope).
 
     {"kind", "file", "format", "crs", "rows", "inserted", "updated", "rejected",
      "status": "written" | "rejected" | "dry_run", "dry_run", "partial",
@@ -236,6 +240,7 @@ def import_file(
     try:
         with conn.cursor(cursor_factory=RealDictCursor) as cur:
             job = (_RoadImport if kind == "roads" else _RecordImport)(cur, spec, table, partial)
+            job.authorize = authorize
             job.run(report)
         bad = [it for it in job.items if it.problems]
         report["rejected"] = len(bad)
@@ -308,6 +313,21 @@ class _Job:
         self.warnings: list[tuple[int | None, Problem]] = []
         self.file_problems: list[Problem] = []
         self.after_warnings: list[Problem] = []  # about the data as written: only if it is
+        self.authorize = None  # see import_file
+
+    def _authorize(self, items: list[_Item], changes: list[tuple]) -> None:
+        """Refuse the rows the importing account may not write (outside its scope)."""
+        if self.authorize is None:
+            return
+        for i in self.authorize(self.cur, self.resource.kind, changes):
+            items[i].refuse(
+                Problem(
+                    None,
+                    "out_of_scope",
+                    "该行记录不在您的管辖范围内（或您的角色无权导入此类记录）",
+                    "this row is outside your scope (or your role may not import this kind)",
+                )
+            )
 
     def problem_entries(self) -> list[dict]:
         unit = self.table.unit
@@ -336,6 +356,8 @@ class _RecordImport(_Job):
         self._keys()
         self._existing()
         self._coerce()
+        todo = [it for it in self.items if not it.problems]
+        self._authorize(todo, [(it.current, it.values) for it in todo])
         self._in_file_rules()
         report["timings"]["check_s"] = round(time.monotonic() - t, 2)
         waves = defaultdict(list)
@@ -750,6 +772,7 @@ class _RoadImport(_Job):
 
     def run(self, report: dict) -> None:
         t = time.monotonic()
+        self._authorize(self.items, [(None, {}) for _ in self.items])
         lines: list[tuple[_Item, Any, str | None, str]] = []
         for it in self.items:
             raw = dict(it.row.values)

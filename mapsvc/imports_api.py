@@ -15,7 +15,7 @@ import psycopg2
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from mapsvc import imports, params
+from mapsvc import access, db, imports, params
 from mapsvc.errors import ApiError
 
 bp = Blueprint("imports", __name__, url_prefix="/api/v1")
@@ -56,6 +56,7 @@ def create_import():
     kind = params.choice(form, "kind", {k: r.zh for k, r in imports.KINDS.items()})
     if kind is None:
         raise ApiError(400, "missing_parameter", "缺少参数 kind", "parameter kind is missing")
+    access.require_write(kind)
     dry_run = params.flag(form, "dry_run")
     partial = params.flag(form, "partial")
     crs = (form.get("crs") or "").strip() or None
@@ -75,6 +76,9 @@ def create_import():
                 dry_run=dry_run,
                 partial=partial,
                 filename=os.path.basename(upload.filename),
+                authorize=lambda cur, kind, changes: access.refused_writes(
+                    cur, access.principal(), kind, changes
+                ),
             )
         except psycopg2.OperationalError:
             raise ApiError(
@@ -83,4 +87,17 @@ def create_import():
                 "数据库暂时不可用，未写入任何数据，请稍后再试",
                 "the database is unavailable; nothing was written, try again later",
             ) from None
+    if report["status"] == "written":
+        with db.cursor(current_app.config["DATABASE_URL"]) as cur:
+            access.audit(
+                cur,
+                f"import_{kind.replace('-', '_')}",
+                kind,
+                {
+                    "file": report.get("file"),
+                    "inserted": report["inserted"],
+                    "updated": report["updated"],
+                    "rejected": report["rejected"],
+                },
+            )
     return jsonify(report), 422 if report["status"] == "rejected" else 200

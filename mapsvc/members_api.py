@@ -7,7 +7,7 @@ import datetime as dt
 from flask import Blueprint, current_app, jsonify
 
 from geodata.crs import parse_crs
-from mapsvc import db, member_ops, records
+from mapsvc import access, db, member_ops, records
 from mapsvc.catalog import MEMBERS, Field
 from mapsvc.errors import ApiError
 from mapsvc.records_api import _body, _conflict, _expected_version, _with_etag, invalid
@@ -65,8 +65,27 @@ def _crs(body: dict):
     return parse_crs(body.get("crs") or "wgs84")
 
 
-def _run(member_id: int, action):
+def _seen() -> dict:
+    p = access.principal()
+    return {"scope_sql": access.member_filter(p, "t"), "show_phones": p.sees_phones}
+
+
+def _visible(cur, member_id: int) -> dict:
+    """The member as the caller sees them; 404 when outside their scope (or not there)."""
+    try:
+        return records.get_record(cur, MEMBERS, member_id, **_seen())
+    except records.NotFound:
+        raise ApiError(
+            404, "not_found", f"党员 {member_id} 不存在", f"member {member_id} not found"
+        ) from None
+
+
+def _run(member_id: int, action, what: str):
     with db.cursor(current_app.config["DATABASE_URL"]) as cur:
+        current = _visible(cur, member_id)
+        access.require_in_scope(
+            cur, "members", current, None, f"党员 {member_id}", f"member {member_id}"
+        )
         try:
             action(cur)
         except records.NotFound:
@@ -77,7 +96,8 @@ def _run(member_id: int, action):
             raise _conflict(MEMBERS, member_id, exc) from None
         except Invalid as exc:
             raise invalid(exc.problems) from None
-        record = records.get_record(cur, MEMBERS, member_id)
+        record = records.get_record(cur, MEMBERS, member_id, **_seen())
+        access.audit(cur, f"member_{what}", f"members:{member_id}", {"version": record["version"]})
     return _with_etag(record)
 
 
@@ -94,6 +114,7 @@ def transfer(member_id: int):
         lambda cur: member_ops.transfer(
             cur, member_id, to_org, on=on, note=note, expected_version=expected
         ),
+        "transfer",
     )
 
 
@@ -119,6 +140,7 @@ def go_mobile(member_id: int):
             note=note,
             expected_version=expected,
         ),
+        "mobile",
     )
 
 
@@ -134,6 +156,7 @@ def come_back(member_id: int):
         lambda cur: member_ops.come_back(
             cur, member_id, on=on, note=note, expected_version=expected
         ),
+        "return",
     )
 
 
@@ -141,10 +164,12 @@ def come_back(member_id: int):
 def history(member_id: int):
     """The member's transfers and mobile periods, oldest first."""
     with db.cursor(current_app.config["DATABASE_URL"]) as cur:
+        _visible(cur, member_id)
         try:
             events = member_ops.history(cur, member_id)
         except records.NotFound:
             raise ApiError(
                 404, "not_found", f"党员 {member_id} 不存在", f"member {member_id} not found"
             ) from None
+    access.audit_read("read_member_history", f"members:{member_id}", {})
     return jsonify({"member_id": member_id, "events": events})

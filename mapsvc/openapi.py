@@ -620,7 +620,11 @@ OTHER_PATHS = {
             "summary": "审计日志（仅系统管理员）/ the audit log (admins only)",
             "tags": ["账号"],
             "parameters": [
-                _query("since", {"type": "string", "pattern": "^[0-9]{1,6}[mhd]$"}, "时间范围，如 1h、7d"),
+                _query(
+                    "since",
+                    {"type": "string", "pattern": "^[0-9]{1,6}[mhd]$"},
+                    "时间范围，如 1h、7d",
+                ),
                 _query("user", {"type": "string", "maxLength": 64}, "用户名"),
                 _query("limit", {"type": "integer", "minimum": 1, "maximum": 10000}, "条数"),
             ],
@@ -657,9 +661,13 @@ def document() -> dict:
         paths.update(_record_paths(r))
         schemas.update(_record_schemas(r))
     paths.update(OTHER_PATHS)
-    for path in OPEN_PATHS:
-        for op in paths[path].values():
-            op["security"] = []
+    for path, ops in paths.items():
+        for op in ops.values():
+            if path in OPEN_PATHS:
+                op["security"] = []
+            else:  # no login: 401; a role or scope that may not: 403
+                op["responses"].setdefault("401", ERROR)
+                op["responses"].setdefault("403", ERROR)
     return {
         "openapi": "3.1.0",
         "info": {

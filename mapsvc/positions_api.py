@@ -16,7 +16,7 @@ import sqlalchemy.exc
 from flask import Blueprint, current_app, jsonify, request
 
 from geodata import crs as crsmod
-from mapsvc import db, params, positions
+from mapsvc import access, db, params, positions
 from mapsvc.errors import ApiError, bad_request
 
 bp = Blueprint("positions", __name__, url_prefix="/api/v1")
@@ -89,11 +89,31 @@ def _invalid(exc: positions.InvalidReports) -> ApiError:
 @bp.post("/positions")
 def post_positions():
     """Store a batch of position reports, all or nothing; resends are harmless."""
+    p = access.require_write("positions")
     batch = positions.parse_batch(_json_body())
+    ids = {r.member_id for r in batch.reports}
+    if not p.is_admin and ids:
+        with db.cursor(_url()) as cur:
+            if access.members_outside(cur, p, ids):
+                raise ApiError(
+                    403,
+                    "forbidden",
+                    "本批报告中有党员不在您的管辖范围内，整批未保存",
+                    "some members of this batch are outside your scope; nothing was stored",
+                    kept=False,
+                )
     try:
         result = positions.store(_url(), batch)
     except positions.InvalidReports as exc:
         raise _invalid(exc) from None
+    if result.get("stored"):
+        with db.cursor(_url()) as cur:
+            access.audit(
+                cur,
+                "report_positions",
+                "member_positions",
+                {"stored": result["stored"], "members": len(ids)},
+            )
     return jsonify(result)
 
 
@@ -115,14 +135,15 @@ def member_positions(member_id: str):
     limit = params.integer(args, "limit", default=100, lo=1, hi=1000)
     offset = params.integer(args, "offset", default=0, lo=0, hi=10**9)
     out = crsmod.parse_crs(args.get("out_crs") or "wgs84")
-    # access control (later issue): check the caller's scope covers this member's org here
     with db.cursor(_url()) as cur:
+        visible = not access.members_outside(cur, access.principal(), [mid])
         found = positions.history(cur, mid, since=since, until=until, limit=limit, offset=offset)
-    if found is None:
+    if found is None or not visible:  # outside the caller's scope: as if not there
         raise ApiError(
             404, "unknown_member", f"没有 id 为 {mid} 的党员", f"no member with id {mid}"
         )
     rows, total = found
+    access.audit_read("read_positions", f"members:{mid}", {"count": len(rows)})
     if rows:
         xs, ys = crsmod.from_wgs84(
             np.array([r["lon"] for r in rows]), np.array([r["lat"] for r in rows]), out

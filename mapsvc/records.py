@@ -88,6 +88,7 @@ def list_records(
     offset: int,
     geometry: str = "full",
     scope_sql: sql.Composable | None = None,
+    show_phones: bool = False,
 ) -> tuple[list[dict], int]:
     """A page of records matching exact-value filters and a name search, and the total."""
     where = [_filter(resource.field(name), value) for name, value in filters.items()]
@@ -117,7 +118,7 @@ def list_records(
     cur.execute(statement)
     rows = cur.fetchall()
     total = rows[0]["total__"] if rows else _count(cur, resource, where)
-    return [present(resource, r) for r in rows], total
+    return [present(resource, r, show_phones) for r in rows], total
 
 
 def _count(cur, resource: Resource, where: list) -> int:
@@ -130,13 +131,22 @@ def _count(cur, resource: Resource, where: list) -> int:
     return cur.fetchone()["n"]
 
 
-def get_record(cur, resource: Resource, key, *, for_update: bool = False) -> dict:
-    """One record by its key; NotFound when there is none."""
+def get_record(
+    cur,
+    resource: Resource,
+    key,
+    *,
+    for_update: bool = False,
+    scope_sql: sql.Composable | None = None,
+    show_phones: bool = False,
+) -> dict:
+    """One record by its key; NotFound when there is none (or it is outside scope_sql)."""
     cur.execute(
-        sql.SQL("SELECT {} FROM {} t WHERE t.{} = %s {}").format(
+        sql.SQL("SELECT {} FROM {} t WHERE t.{} = %s AND {} {}").format(
             _select(resource),
             sql.Identifier(resource.table),
             _key_column(resource),
+            scope_sql if scope_sql is not None else sql.SQL("TRUE"),
             sql.SQL("FOR UPDATE") if for_update else sql.SQL(""),
         ),
         (key,),
@@ -144,11 +154,11 @@ def get_record(cur, resource: Resource, key, *, for_update: bool = False) -> dic
     row = cur.fetchone()
     if row is None:
         raise NotFound(key)
-    return present(resource, row)
+    return present(resource, row, show_phones)
 
 
-def present(resource: Resource, row: dict) -> dict:
-    """A record as clients see it: phones masked until accounts decide who may see them.
+def present(resource: Resource, row: dict, show_phones: bool = False) -> dict:
+    """A record as clients see it: phones masked (138****1234) unless show_phones.
 
     numeric columns come as Decimal, which JSON would show as a string ("2605.5"): a float
     field is a number.
@@ -157,7 +167,7 @@ def present(resource: Resource, row: dict) -> dict:
     for f in resource.fields:
         if f.type == "float" and isinstance(out.get(f.name), Decimal):
             out[f.name] = float(out[f.name])
-        if f.pattern == r"^1[3-9][0-9]{9}$" and out.get(f.name):
+        if not show_phones and f.pattern == r"^1[3-9][0-9]{9}$" and out.get(f.name):
             out[f.name] = labels.mask_phone(out[f.name])
     return out
 

@@ -11,7 +11,7 @@ import psycopg2
 import shapely.geometry
 from flask import Blueprint, current_app, jsonify, request, url_for
 
-from mapsvc import db, exchange, params, records, validation
+from mapsvc import access, db, exchange, params, records, validation
 from mapsvc.catalog import INT4_MAX, RESOURCES, Resource
 from mapsvc.errors import ApiError
 
@@ -122,6 +122,23 @@ def _write(cur, resource: Resource, action):
         raise invalid([problem], status=status) from None
 
 
+def _seen(resource: Resource) -> dict:
+    """What of this kind the caller may read: members only in their scope; phones unless
+    they are a viewer."""
+    p = access.principal()
+    scope = access.member_filter(p, "t") if resource.kind == "members" else None
+    return {"scope_sql": scope, "show_phones": p.sees_phones}
+
+
+def _audit_members(resource: Resource, action: str, detail: dict) -> None:
+    if resource.kind == "members":
+        access.audit_read(action, "members", detail)
+
+
+def _label(resource: Resource, key) -> tuple[str, str]:
+    return f"{resource.zh} {key}", f"{resource.en} {key}"
+
+
 def list_view(resource: Resource):
     """List records, filtered and paged."""
     args = request.args
@@ -147,8 +164,20 @@ def list_view(resource: Resource):
     geometry = params.choice(args, "geometry", records.GEOMETRY_MODES, default="full")
     with _cursor() as cur:
         items, total = records.list_records(
-            cur, resource, filters=filters, q=q, limit=limit, offset=offset, geometry=geometry
+            cur,
+            resource,
+            filters=filters,
+            q=q,
+            limit=limit,
+            offset=offset,
+            geometry=geometry,
+            **_seen(resource),
         )
+    _audit_members(
+        resource,
+        "export_members" if fmt in exchange.FILE_FORMATS else "read_members",
+        {"count": len(items), "total": total, "format": fmt},
+    )
     if fmt in exchange.FILE_FORMATS:  # csv, xlsx, gpkg: a file to download (mapsvc.exchange)
         return exchange.download(resource, items, fmt, args, total=total)
     if fmt == "geojson" and resource.geometry:
@@ -177,9 +206,10 @@ def get_view(resource: Resource, key: str):
     key = _key(resource, key)
     with _cursor() as cur:
         try:
-            record = records.get_record(cur, resource, key)
+            record = records.get_record(cur, resource, key, **_seen(resource))
         except records.NotFound:
             raise _not_found(resource, key) from None
+    _audit_members(resource, "read_member", {"id": key})
     if request.headers.get("If-None-Match", "").strip('"') == str(record["version"]):
         return "", 304
     return _with_etag(record)
@@ -194,12 +224,14 @@ def create_view(resource: Resource):
     if problems:
         raise invalid(problems)
     with _cursor() as cur:
+        access.require_in_scope(cur, resource.kind, None, values, *_label(resource, ""))
         problems = validation.check_rules(cur, resource, values)
         if problems:
             raise invalid(problems)
         key = _write(cur, resource, lambda: records.create_record(cur, resource, values))
-        record = records.get_record(cur, resource, key)
+        record = records.get_record(cur, resource, key, **_seen(resource))
         warnings = _warnings(cur, resource, record)
+        access.audit(cur, f"create_{resource.kind}", f"{resource.name}:{key}", _changed(values))
     location = url_for(f"records.get_{resource.kind}", key=key)
     return _with_etag({**record, "warnings": warnings}, 201, {"Location": location})
 
@@ -220,9 +252,10 @@ def update_view(resource: Resource, key: str):
         raise invalid(problems)
     with _cursor() as cur:
         try:
-            current = records.get_record(cur, resource, key, for_update=True)
+            current = records.get_record(cur, resource, key, for_update=True, **_seen(resource))
         except records.NotFound:
             raise _not_found(resource, key) from None
+        access.require_in_scope(cur, resource.kind, current, values, *_label(resource, key))
         geometry = resource.geometry
         if geometry is not None and current.get(geometry.name):  # rules compare shapes
             current[geometry.name] = shapely.geometry.shape(current[geometry.name])
@@ -235,8 +268,14 @@ def update_view(resource: Resource, key: str):
             )
         except records.VersionConflict as exc:
             raise _conflict(resource, key, exc) from None
-        record = records.get_record(cur, resource, key)
+        record = records.get_record(cur, resource, key, **_seen(resource))
         warnings = _warnings(cur, resource, record)
+        access.audit(
+            cur,
+            f"update_{resource.kind}",
+            f"{resource.name}:{key}",
+            {**_changed(values), "version": record["version"]},
+        )
     return _with_etag({**record, "warnings": warnings})
 
 
@@ -245,6 +284,11 @@ def delete_view(resource: Resource, key: str):
     key = _key(resource, key)
     expected = _expected_version(None, required=False)
     with _cursor() as cur:
+        try:
+            current = records.get_record(cur, resource, key, **_seen(resource))
+        except records.NotFound:
+            raise _not_found(resource, key) from None
+        access.require_in_scope(cur, resource.kind, current, None, *_label(resource, key))
         if resource.dissolve:
             _check_dissolvable(cur, key)
         try:
@@ -263,6 +307,7 @@ def delete_view(resource: Resource, key: str):
                     errors=exc.body.get("errors"),
                 ) from None
             raise
+        access.audit(cur, f"delete_{resource.kind}", f"{resource.name}:{key}", {})
     return "", 204
 
 
@@ -283,6 +328,11 @@ def _check_dissolvable(cur, org_id: int) -> None:
             f"the org still has {row['members']} members and {row['children']} "
             "active child orgs: transfer them first",
         )
+
+
+def _changed(values: dict) -> dict:
+    """What a write changed, for the audit log: field names, never personal values."""
+    return {"fields": sorted(values)}
 
 
 def _warnings(cur, resource: Resource, record: dict) -> list[dict]:

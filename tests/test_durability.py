@@ -87,7 +87,9 @@ def live(tmp_path_factory):
 def call(live, method: str, path: str, body=None) -> tuple[int, dict]:
     data = None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(
-        live.base + path, data=data, method=method,
+        live.base + path,
+        data=data,
+        method=method,
         headers={"Content-Type": "application/json", "Authorization": f"Bearer {live.token}"},
     )
     try:

@@ -12,8 +12,10 @@ a small number of examples per operation.
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import zipfile
 
 import hypothesis
 import pytest
@@ -27,7 +29,7 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
 
 from mapsvc.db import engine_for  # noqa: E402
 from mapsvc.openapi import document  # noqa: E402
-from tests.conftest import DEMO_SEED, _drop_database, _migrated_database  # noqa: E402
+from tests.conftest import DEMO_SEED, _drop_database, _migrated_database, token_for  # noqa: E402
 
 SEED = 20240607
 # 20 keeps the file well under 90 s on 2 cores; raise it for a deeper search by hand
@@ -50,6 +52,38 @@ CONFIG = schemathesis.Config.from_dict(
 )
 
 
+# what the fuzzing account may not see: filled by fuzz_app (a street's org department)
+OUTSIDE: dict = {"ids": set(), "phones": set()}
+HEADERS: dict = {}
+
+
+@schemathesis.check
+def no_data_outside_scope(ctx, response, case):
+    """No member outside the account's scope shows up: not their id in a member answer,
+    not their phone number anywhere."""
+    data = response.content or b""
+    if data.startswith(b"PK"):  # an XLSX download: look inside the zip
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            data = b"".join(z.read(n) for n in z.namelist())
+    leaked = [p for p in OUTSIDE["phones"] if p.encode() in data]
+    assert not leaked, f"phones of members outside the scope: {leaked[:3]}"
+    headers = {k.lower(): v for k, v in response.headers.items()}
+    kind = " ".join(headers.get("content-type", []))
+    if case.path.startswith("/api/v1/members") and response.status_code == 200 and "json" in kind:
+        body = response.json()
+        found = set()
+        for item in body.get("items", [body]) if isinstance(body, dict) else []:
+            if isinstance(item, dict):
+                found |= {
+                    v for k, v in item.items() if k in ("id", "member_id") and isinstance(v, int)
+                }
+        if isinstance(body, dict) and isinstance(body.get("member_id"), int):
+            found.add(body["member_id"])
+        assert not found & OUTSIDE["ids"], (
+            f"members outside the scope: {sorted(found & OUTSIDE['ids'])[:5]}"
+        )
+
+
 @pytest.fixture(scope="module")
 def fuzz_app(server_url: str):
     """The app on a fresh database with the small demo city, dropped afterwards."""
@@ -59,10 +93,37 @@ def fuzz_app(server_url: str):
         from mapsvc.app import create_app
 
         loader.load(url, scale="small", seed=DEMO_SEED, progress=lambda _msg: None)
+        _scope_the_fuzzer(url)
         yield create_app({"DATABASE_URL": url, "TESTING": True})
     finally:
         engine_for(url).dispose()
         _drop_database(server_url, name)
+
+
+def _scope_the_fuzzer(url: str) -> None:
+    """Fuzz as the org department of the street with most members; note who is outside."""
+    import psycopg2
+
+    from mapsvc.db import libpq_dsn
+
+    with psycopg2.connect(libpq_dsn(url)) as c, c.cursor() as cur:
+        cur.execute(
+            """SELECT s.code, s.path FROM party_orgs s WHERE s.level = 'working_committee'
+               ORDER BY (SELECT count(*) FROM members m JOIN party_orgs o ON o.id = m.org_id
+                         WHERE o.path <@ s.path) DESC LIMIT 1"""
+        )
+        code, path = cur.fetchone()
+        cur.execute(
+            """SELECT m.id, m.phone FROM members m WHERE NOT EXISTS (SELECT 1 FROM party_orgs o
+               WHERE o.id IN (m.org_id, m.inflow_org_id) AND o.path <@ %s::ltree)""",
+            (path,),
+        )
+        outside = cur.fetchall()
+    c.close()
+    assert outside
+    OUTSIDE["ids"] = {r[0] for r in outside}
+    OUTSIDE["phones"] = {r[1] for r in outside if r[1]}
+    HEADERS["Authorization"] = f"Bearer {token_for(url, 'org_admin', code)}"
 
 
 # The document is built from code, not from the database, so it is loaded at collection
@@ -86,4 +147,4 @@ def test_served_document_is_fuzzed(fuzz_app):
     suppress_health_check=list(hypothesis.HealthCheck),
 )
 def test_openapi_fuzz(case, fuzz_app):
-    case.call_and_validate(app=fuzz_app, checks=CHECKS)
+    case.call_and_validate(app=fuzz_app, headers=HEADERS, checks=[*CHECKS, no_data_outside_scope])
