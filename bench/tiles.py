@@ -5,7 +5,8 @@ For each scale: a scratch database with the demo city; a fixed, seeded list of t
 10–16 over the city (PER_ZOOM a zoom, 70 % over the urban core); then, interleaved for ROUNDS
 rounds and each layer:
 
-* ours: `mapsvc serve --workers 2` (gunicorn), wrk over the tile paths;
+* ours: `mapsvc serve --workers 2` (gunicorn, THREADS threads a worker), wrk over the tile
+  paths, with an admin's API token (every request is authenticated, as in production);
 * tipg (PyPI, the `bench` extra) on the same database under uvicorn with 2 workers, serving
   a view made from the layer's own SQL (the same rows and properties; tile buffer 64 like
   ours), wrk over its tile paths;
@@ -50,6 +51,7 @@ SEED = 2026
 ROUNDS = 3
 SECONDS = 10
 CLIENTS = 8  # wrk connections, and raw-SQL threads
+THREADS = 4  # threads of each of our 2 gunicorn workers
 WRK_ARGS = ["-t2", f"-c{CLIENTS}", f"-d{SECONDS}s", "--latency"]
 LUA = Path(__file__).parent / "wrk" / "paths_with_header.lua"
 TARGET_TIPG = 3.0
@@ -207,19 +209,18 @@ def raw_sql(url: str, lid: str, tiles: list) -> dict:
 
 
 def _token(url: str) -> str:
-    """An admin API token in the scratch database (empty when accounts do not exist)."""
-    try:
-        from mapsvc import accounts
-    except ImportError:
-        return ""
+    """An Authorization header with an admin API token in the scratch database."""
     from psycopg2.extras import RealDictCursor
+
+    from mapsvc import accounts
 
     with (
         psycopg2.connect(libpq_dsn(url)) as conn,
         conn.cursor(cursor_factory=RealDictCursor) as cur,
     ):
-        accounts.add_user(cur, "bench_tiles", "admin", None, None)
-        token = accounts.issue_token(cur, "bench_tiles")
+        name = f"bench-tiles-{os.getpid()}-{int(time.time())}"
+        accounts.add_user(cur, name, "admin", None, None)
+        token = accounts.issue_token(cur, name)
     conn.close()
     return f"Authorization: Bearer {token}"
 
@@ -245,6 +246,9 @@ def bench_scale(scale: str, folder: Path) -> dict:
                     for z, x, y in tiles
                 )
             )
+        # gunicorn's threaded workers: like tipg's uvicorn workers, ours overlap waiting on
+        # the database with work (`mapsvc serve` passes GUNICORN_CMD_ARGS to gunicorn)
+        os.environ["GUNICORN_CMD_ARGS"] = f"--threads {THREADS}"
         with (
             serving(url, folder / f"serve-{scale}.log") as ours,
             tipg_serving(url, folder / f"tipg-{scale}.log") as tipg,

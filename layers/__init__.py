@@ -12,7 +12,7 @@ filtered in the database.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -98,6 +98,9 @@ class Layer:
     id_type: str = "integer"  # integer or string: the type of `id` in the source
     tile_id: bool = True  # the MVT feature id is the integer id (a string id: left out)
     params: dict = field(default_factory=dict)  # constant SQL parameters of the source
+    # tables whose changes change the layer (names in layer_versions): tiles are cached
+    # under their versions, so an edit is never served stale; () for no cache
+    tables: tuple[str, ...] = ()
     order: int = 0  # drawing order on the page, lower first
     visible: bool = False  # switched on when the page opens
 
@@ -130,6 +133,7 @@ class Layer:
         return tuple(p for p in self.properties if p.in_tiles)
 
 
+@cache
 def all_layers() -> dict[str, Layer]:
     """Every layer by id, in drawing order."""
     from layers.catalog import LAYERS

@@ -32,6 +32,7 @@ _SERVICE_POINT_COLOURS = {
 LAYERS = (
     Layer(
         id="admin_areas",
+        tables=("admin_areas",),
         title_zh="行政区划",
         title_en="Administrative areas",
         description_zh="区县、街道（镇乡）、社区（村）的边界，含名称与统计用区划代码",
@@ -55,6 +56,7 @@ LAYERS = (
     ),
     Layer(
         id="grids",
+        tables=("grids", "admin_areas", "grid_facts"),
         title_zh="网格",
         title_en="Grids",
         description_zh="网格：所属社区、网格员、人口、居住党员数、到最近党群服务中心的距离",
@@ -88,6 +90,7 @@ LAYERS = (
     ),
     Layer(
         id="roads",
+        tables=("roads",),
         title_zh="道路",
         title_en="Roads",
         description_zh="步行路网",
@@ -110,6 +113,7 @@ LAYERS = (
     ),
     Layer(
         id="service_circles",
+        tables=("service_points",),
         title_zh="服务圈",
         title_en="Service circles",
         description_zh="党群服务中心（站）的服务半径：站点 500 米，社区中心 1000 米，街道及区级中心 1500 米",
@@ -128,6 +132,7 @@ LAYERS = (
     ),
     Layer(
         id="mobile_members",
+        tables=("members",),
         title_zh="流动党员分布（汇总）",
         title_en="Mobile members (aggregated)",
         description_zh=f"流动党员按六边形格网汇总的人数；少于 {MIN_CELL_COUNT} 人的格不显示，不暴露个人",
@@ -144,6 +149,7 @@ LAYERS = (
     ),
     Layer(
         id="migrant_flows",
+        tables=("members", "party_orgs"),
         title_zh="流动党员去向",
         title_en="Mobile member flows",
         description_zh="从流出地党组织到流动党员党支部的连线，线宽表示人数",
@@ -165,6 +171,7 @@ LAYERS = (
     ),
     Layer(
         id="migrant_groups",
+        tables=("party_orgs", "members"),
         title_zh="流动党员党支部",
         title_en="Migrant party groups",
         description_zh="在流入地设立的流动党员党支部，及其协助管理的流动党员数",
@@ -184,6 +191,7 @@ LAYERS = (
     ),
     Layer(
         id="service_points",
+        tables=("service_points",),
         title_zh="党群服务中心（站）",
         title_en="Service points",
         description_zh="区、街道（镇）、社区（村）党群服务中心和党群服务站",
@@ -216,6 +224,7 @@ LAYERS = (
     ),
     Layer(
         id="branches",
+        tables=("party_orgs", "org_member_counts"),
         title_zh="党支部",
         title_en="Party branches",
         description_zh="有位置的党支部（含联合党支部、临时党支部）：党员人数（正式、预备）、流动党员、书记",

@@ -123,3 +123,8 @@ def basemap_origins(overrides=None) -> str:
         url = urlsplit(choice.replace("{s}", "*"))
         return f"{url.scheme}://{url.netloc}"
     return ""
+
+
+def tile_cache_mb() -> int:
+    """Memory for hot vector tiles per worker, MAPSVC_TILE_CACHE_MB (0 turns the cache off)."""
+    return max(0, int(os.environ.get("MAPSVC_TILE_CACHE_MB", "64")))

@@ -127,13 +127,14 @@ def extent(cur, layer: Layer, member_filter: pgsql.Composable | None = None) -> 
     return [round(row[k], 6) for k in ("x0", "y0", "x1", "y1")]
 
 
-_TILE_STATEMENTS: dict[str, pgsql.Composable] = {}
+_TILE_STATEMENTS: dict[str, str] = {}
 
 
-def _tile_statement(layer: Layer) -> pgsql.Composable:
-    """The tile query of a non-personal layer (the same text each time: prepared once)."""
+def _tile_statement(cur, layer: Layer) -> str:
+    """The tile query's text for a non-personal layer: composed once, prepared once a
+    connection (mapsvc.sql.execute)."""
     if layer.id not in _TILE_STATEMENTS:
-        _TILE_STATEMENTS[layer.id] = _tile_sql(layer, None)
+        _TILE_STATEMENTS[layer.id] = _tile_sql(layer, None).as_string(cur.connection)
     return _TILE_STATEMENTS[layer.id]
 
 
@@ -157,6 +158,19 @@ def tile(
     cur, layer: Layer, z: int, x: int, y: int, member_filter: pgsql.Composable | None = None
 ) -> bytes:
     """The layer's features in WebMercatorQuad tile z/x/y as a Mapbox vector tile (b'' if none)."""
-    statement = _tile_sql(layer, member_filter) if layer.personal else _tile_statement(layer)
-    _run(cur, statement, {**layer.params, "z": z, "x": x, "y": y})
+    if layer.personal:
+        text = _tile_sql(layer, member_filter).as_string(cur.connection)
+    else:
+        text = _tile_statement(cur, layer)
+    execute(
+        cur,
+        text,
+        {**layer.params, "z": z, "x": x, "y": y} if layer.params else {"z": z, "x": x, "y": y},
+    )
     return bytes(cur.fetchone()["tile"] or b"")
+
+
+def table_versions(cur) -> dict[str, int]:
+    """The change count of each table behind the layers (layer_versions)."""
+    execute(cur, query("layer_versions"), {})
+    return {r["table_name"]: r["version"] for r in cur.fetchall()}

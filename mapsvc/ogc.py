@@ -13,8 +13,10 @@ from flask import Blueprint, Response, current_app, render_template, request
 
 from layers import ACCESS_LEVELS, Layer, all_layers
 from mapsvc import access, db, features, params
+from mapsvc.config import tile_cache_mb
 from mapsvc.errors import ApiError, bad_request
 from mapsvc.features import CRS84, MAX_ZOOM, ItemQuery
+from mapsvc.tile_cache import TileCache
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 
@@ -138,8 +140,14 @@ def _html(title: str, body: dict, **context) -> Response:
     )
 
 
-def _cursor():
-    return db.cursor(current_app.config["DATABASE_URL"])
+def _read(work):
+    """work(cursor) on the read-only connection pool (mapsvc.db.read)."""
+    return db.read(current_app.config["DATABASE_URL"], work)
+
+
+def _extent(layer: Layer) -> list[float] | None:
+    member_filter = _member_filter(layer)
+    return _read(lambda cur: features.extent(cur, layer, member_filter))
 
 
 # ------------------------------------------------------------------ landing, conformance, API
@@ -303,11 +311,7 @@ def describe(layer: Layer, extent: list[float] | None) -> dict:
 @_aggregate
 def collections():
     """Every layer the caller may read, with styles for the page."""
-    with _cursor() as cur:
-        listed = [
-            describe(layer, features.extent(cur, layer, _member_filter(layer)))
-            for layer in _visible_layers()
-        ]
+    listed = [describe(layer, _extent(layer)) for layer in _visible_layers()]
     body = {"links": _self_links("/collections"), "collections": listed}
     if _format() == "html":
         return _html("图层（集合）", body, kind="collections")
@@ -319,8 +323,7 @@ def collections():
 def collection(collection_id: str):
     """One layer's description."""
     layer = _layer(collection_id)
-    with _cursor() as cur:
-        body = describe(layer, features.extent(cur, layer, _member_filter(layer)))
+    body = describe(layer, _extent(layer))
     if _format() == "html":
         return _html(layer.title_zh, body, kind="collection", layer=layer)
     return _json(body)
@@ -406,8 +409,8 @@ def items(collection_id: str):
     layer = _layer(collection_id)
     fmt = _format(("json", "geojson", "html"))
     q = _item_query(layer)
-    with _cursor() as cur:
-        feats, returned, matched = features.items(cur, layer, q, _member_filter(layer))
+    member_filter = _member_filter(layer)
+    feats, returned, matched = _read(lambda cur: features.items(cur, layer, q, member_filter))
     _audit(layer, "items", {"matched": matched})
     links = [
         _page_link(layer, "self", q.offset, q.limit, "json" if fmt == "json" else "html"),
@@ -441,8 +444,8 @@ def item(collection_id: str, fid: str):
     """One feature by its database id."""
     layer = _layer(collection_id)
     fmt = _format(("json", "geojson", "html"))
-    with _cursor() as cur:
-        text = features.item(cur, layer, fid, _member_filter(layer))
+    member_filter = _member_filter(layer)
+    text = _read(lambda cur: features.item(cur, layer, fid, member_filter))
     if text is None:
         raise ApiError(
             404,
@@ -579,9 +582,7 @@ def tileset(collection_id: str):
     layer = _layer(collection_id)
     fmt = _format(("json", "tilejson"))
     if fmt == "tilejson":
-        with _cursor() as cur:
-            extent = features.extent(cur, layer, _member_filter(layer))
-        return _json(tilejson(layer, extent))
+        return _json(tilejson(layer, _extent(layer)))
     return _json(_tileset(layer))
 
 
@@ -608,11 +609,48 @@ def tile(collection_id: str, z: str, x: str, y: str):
             f"瓦片 {zi}/{xi}/{yi} 不在 {TMS} 范围内（z 为 0–{MAX_ZOOM}，x、y 为 0 到 2^z−1）",
             f"tile {zi}/{xi}/{yi} is outside {TMS} (z 0–{MAX_ZOOM}, x and y 0 to 2^z−1)",
         )
-    data = b""
-    if layer.minzoom <= zi <= layer.maxzoom:
-        with _cursor() as cur:
-            data = features.tile(cur, layer, zi, xi, yi, _member_filter(layer))
-        _audit(layer, "tile", {"tile": f"{zi}/{xi}/{yi}"})
-    if not data:
+    if not layer.minzoom <= zi <= layer.maxzoom:
         return Response(status=204, headers={"Content-Type": MVT})
-    return Response(data, mimetype=MVT)
+    cache = _tile_cache()
+    if layer.personal or not layer.tables or cache is None:
+        member_filter = _member_filter(layer)
+        data = _read(lambda cur: features.tile(cur, layer, zi, xi, yi, member_filter))
+        _audit(layer, "tile", {"tile": f"{zi}/{xi}/{yi}"})
+        return _tile_response(data, browser_cache=not layer.personal)
+    # versions first, then the tile: a tile is never stored under versions newer than its data
+    versions = _read(features.table_versions)
+    key = (layer.id, zi, xi, yi, *(versions.get(t, 0) for t in layer.tables))
+    etag = "-".join(map(str, key))
+    if request.if_none_match.contains(etag):
+        res = Response(status=304, headers={"Cache-Control": TILE_CACHING})
+        res.set_etag(etag)
+        return res
+    data = cache.get(key)
+    state = "hit"
+    if data is None:
+        data = _read(lambda cur: features.tile(cur, layer, zi, xi, yi, None))
+        cache.put(key, data)
+        state = "miss"
+    res = _tile_response(data, browser_cache=True)
+    res.set_etag(etag)
+    res.headers["X-Tile-Cache"] = state
+    return res
+
+
+TILE_CACHING = "private, no-cache"  # browsers keep tiles but ask each time (304 when unchanged)
+
+
+def _tile_cache() -> TileCache | None:
+    """This app's tile cache, None when MAPSVC_TILE_CACHE_MB is 0."""
+    if "tile_cache" not in current_app.extensions:
+        mb = current_app.config.get("TILE_CACHE_MB", tile_cache_mb())
+        current_app.extensions["tile_cache"] = TileCache(mb << 20) if mb > 0 else None
+    return current_app.extensions["tile_cache"]
+
+
+def _tile_response(data: bytes, *, browser_cache: bool) -> Response:
+    """The tile, or 204 when empty; personal tiles keep the service's no-store."""
+    res = Response(data, mimetype=MVT) if data else Response(status=204, content_type=MVT)
+    if browser_cache:
+        res.headers["Cache-Control"] = TILE_CACHING
+    return res

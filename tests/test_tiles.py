@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import mapbox_vector_tile
 import pytest
@@ -280,3 +281,91 @@ def test_kiosk_open_lets_anonymous_see_aggregates_only(db_url):
     assert anon.get("/ogc/collections/mobile_members/items").status_code == 200
     assert anon.get("/ogc/collections/mobile_member_points/items").status_code == 401
     assert anon.get("/ogc/collections/grids/items").status_code == 401
+
+
+# ------------------------------------------------------------------ the tile cache
+def test_layer_tables_cover_every_table_their_sql_reads(conn):
+    """A cached layer lists every table it reads, so no change leaves a stale tile."""
+    from mapsvc.features import _source
+
+    for layer in all_layers().values():
+        if not layer.tables:
+            assert layer.personal  # only the personal layer goes uncached
+            continue
+        text = _source(layer, None).as_string(conn)
+        with conn.cursor() as cur:
+            cur.execute("EXPLAIN (FORMAT JSON) " + text, layer.params)
+            plan = json.dumps(cur.fetchone()[0])
+        read = set(re.findall(r'"Relation Name": "(\w+)"', plan))
+        assert read and read <= set(layer.tables), (layer.id, read - set(layer.tables))
+
+
+def test_cached_tile_follows_an_edit_through_the_records_api(client, conn):
+    bid, lon, lat = rows(
+        conn, "SELECT id, ST_X(geom), ST_Y(geom) FROM branch_sites ORDER BY id DESC LIMIT 1"
+    )[0]
+    x, y = tile_of(lon, lat, 15)
+    url = f"/ogc/collections/branches/tiles/WebMercatorQuad/15/{x}/{y}"
+
+    def name_in_tile(res) -> str:
+        return next(
+            f["properties"]["name"] for f in decode(res)["branches"]["features"] if f["id"] == bid
+        )
+
+    first, again = client.get(url), client.get(url)
+    assert again.headers["X-Tile-Cache"] == "hit" and again.data == first.data
+    assert again.headers["Cache-Control"] == "private, no-cache"
+    unchanged = client.get(url, headers={"If-None-Match": again.headers["ETag"]})
+    assert unchanged.status_code == 304 and unchanged.data == b""
+    record = client.get(f"/api/v1/orgs/{bid}")
+    old = record.get_json()["name"]
+    res = client.patch(
+        f"/api/v1/orgs/{bid}",
+        json={"name": old + "（改）"},
+        headers={"If-Match": record.headers["ETag"]},
+    )
+    assert res.status_code == 200, res.data
+    try:
+        after = client.get(url, headers={"If-None-Match": again.headers["ETag"]})
+        assert after.status_code == 200 and after.headers["X-Tile-Cache"] == "miss"
+        assert name_in_tile(after) == old + "（改）"
+    finally:
+        back = client.patch(
+            f"/api/v1/orgs/{bid}", json={"name": old}, headers={"If-Match": res.headers["ETag"]}
+        )
+        assert back.status_code == 200
+    assert name_in_tile(client.get(url)) == old
+
+
+def test_member_counts_in_cached_tiles_follow_a_new_member(client, conn):
+    bid, lon, lat, n = rows(
+        conn,
+        """SELECT b.id, ST_X(b.geom), ST_Y(b.geom), count(m.id) FROM branch_sites b
+           JOIN members m ON m.org_id = b.id GROUP BY b.id, b.geom ORDER BY b.id LIMIT 1""",
+    )[0]
+    x, y = tile_of(lon, lat, 14)
+    url = f"/ogc/collections/branches/tiles/WebMercatorQuad/14/{x}/{y}"
+
+    def count() -> int:
+        feats = decode(client.get(url))["branches"]["features"]
+        return next(f["properties"]["member_count"] for f in feats if f["id"] == bid)
+
+    assert count() == count() == n
+    code = rows(conn, "SELECT code FROM party_orgs WHERE id = %s", (bid,))[0][0]
+    made = client.post(
+        "/api/v1/members",
+        json={
+            "org_code": code,
+            "name": "缓存测试",
+            "gender": "F",
+            "birth_year": 1990,
+            "joined_on": "2015-07-01",
+            "status": "full",
+        },
+    )
+    assert made.status_code == 201, made.data
+    try:
+        assert count() == n + 1
+    finally:
+        assert client.delete(f"/api/v1/members/{made.get_json()['id']}").status_code in (200, 204)
+    assert count() == n

@@ -37,6 +37,8 @@ def downgrade() -> None:
         ("grids", "grids_layer_version"),
         ("service_points", "service_points_layer_version"),
         ("roads", "roads_layer_version"),
+        ("org_member_counts", "org_member_counts_layer_version"),
+        ("grid_facts", "grid_facts_layer_version"),
     ):
         op.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")
     for fn in (

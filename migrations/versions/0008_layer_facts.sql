@@ -27,7 +27,8 @@ CREATE TABLE layer_versions (
     version    bigint NOT NULL DEFAULT 1
 );
 INSERT INTO layer_versions (table_name)
-VALUES ('admin_areas'), ('party_orgs'), ('members'), ('grids'), ('service_points'), ('roads');
+VALUES ('admin_areas'), ('party_orgs'), ('members'), ('grids'), ('service_points'), ('roads'),
+       ('org_member_counts'), ('grid_facts');
 
 CREATE FUNCTION bump_layer_version() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -154,6 +155,11 @@ CREATE TRIGGER grids_layer_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE 
 CREATE TRIGGER service_points_layer_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON service_points
     FOR EACH STATEMENT EXECUTE FUNCTION bump_layer_version();
 CREATE TRIGGER roads_layer_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON roads
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_layer_version();
+-- the counts change only when a count does (position reports update members all day long)
+CREATE TRIGGER org_member_counts_layer_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON org_member_counts
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_layer_version();
+CREATE TRIGGER grid_facts_layer_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON grid_facts
     FOR EACH STATEMENT EXECUTE FUNCTION bump_layer_version();
 
 -- the facts of data already present
