@@ -35,6 +35,7 @@ test: setup
 
 bench: setup
 	@scripts/system-packages.sh --bench
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench
 
 lint: venv

@@ -406,10 +406,12 @@ def authenticate():
     if mode == "public" and not request.headers.get("Authorization") and "uid" not in session:
         g.principal = ANONYMOUS
         return None
-    with db.cursor(current_app.config["DATABASE_URL"]) as cur:
-        if mode == "aggregate" and request.method == "GET" and request.args.get("kiosk"):
+    if mode == "aggregate" and request.method == "GET" and request.args.get("kiosk"):
+        with db.cursor(current_app.config["DATABASE_URL"]) as cur:
             return _kiosk_link(cur)
-        p = _resolve(cur)
+    # one autocommit statement on the read pool: this runs before every request (map tiles
+    # come dozens at a time), and a transaction plus a pre-ping tripled its round trips
+    p = db.read(current_app.config["DATABASE_URL"], _resolve)
     g.principal = p
     if mode == "public":
         return None

@@ -16,6 +16,7 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from mapsvc import sql as sqlmod
 from mapsvc.validation import Invalid, Problem
 
 ROLES = ("admin", "org_admin", "secretary", "grid_worker", "viewer", "kiosk")
@@ -349,6 +350,18 @@ def token_info(cur, token: str) -> dict | None:
     return _one(cur)
 
 
+_TOKEN_USER = (
+    f"WITH found AS (SELECT {_USER_COLUMNS}, t.id AS token_id, t.last_used_at "
+    f"FROM api_tokens t JOIN {_USER_FROM} ON t.user_id = u.id "
+    "WHERE t.token_hash = %(token_hash)s AND t.revoked_at IS NULL "
+    "AND (t.expires_at IS NULL OR t.expires_at > now()) AND u.active), "
+    "touched AS (UPDATE api_tokens t SET last_used_at = now() FROM found "
+    "WHERE t.id = found.token_id AND (found.last_used_at IS NULL "
+    "OR found.last_used_at < now() - interval '1 minute')) "
+    "SELECT * FROM found"
+)
+
+
 def user_for_token(cur, token: str) -> dict | None:
     """The active user a usable (unexpired, unrevoked) token belongs to, else None.
 
@@ -356,14 +369,14 @@ def user_for_token(cur, token: str) -> dict | None:
     """
     if not isinstance(token, str) or not 1 <= len(token) <= 256:
         return None
-    cur.execute(
-        f"UPDATE api_tokens t SET last_used_at = now() FROM {_USER_FROM} "
-        "WHERE t.user_id = u.id AND t.token_hash = %s AND t.revoked_at IS NULL "
-        "AND (t.expires_at IS NULL OR t.expires_at > now()) AND u.active "
-        f"RETURNING {_USER_COLUMNS}, t.id AS token_id",
-        (hash_token(token),),
-    )
-    return _one(cur)
+    # prepared (it runs before every request); last_used_at is written at most once a
+    # minute: a write and a row lock on every request serialised a client's parallel
+    # requests, e.g. a map's tiles
+    sqlmod.execute(cur, _TOKEN_USER, {"token_hash": hash_token(token)})
+    row = _one(cur)
+    if row is not None:
+        row.pop("last_used_at")
+    return row
 
 
 def revoke_token(cur, token_id: int) -> bool:

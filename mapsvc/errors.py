@@ -47,7 +47,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
-        if not request.path.startswith("/api/"):
+        if not request.path.startswith(("/api/", "/ogc")):
             return exc
         code, zh, en = _HTTP_MESSAGES.get(exc.code or 500, ("http_error", exc.name, exc.name))
         return jsonify({"code": code, "message": zh, "message_en": en}), exc.code

@@ -420,6 +420,36 @@ OTHER_PATHS = {
             "responses": {"200": _JSON, "400": ERROR},
         }
     },
+    # ---- behind the map page (mapsvc/map_api.py)
+    "/api/v1/orgs/{org_id}/summary": {
+        "get": {
+            "summary": "党组织概况（地图侧栏）/ an org's record for the map panel",
+            "description": "名称、编码、层级、类别、上级组织链（自上而下）、书记、党员人数（正式、预备，"
+            "含全部下级组织）、流动党员（外出、流入）、最近的党群服务中心。 / Name, code, level, "
+            "category, the chain of parent orgs (root first), secretary, members by status over "
+            "the org's subtree, mobile members (away, coming in), the nearest service point.",
+            "tags": ["党组织"],
+            "parameters": [
+                {"name": "org_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+            ],
+            "responses": {"200": _JSON, "404": ERROR},
+        }
+    },
+    "/api/v1/branch-counts": {
+        "get": {
+            "summary": "各街道（镇）党支部与党员数 / branches and members per street or town",
+            "description": "地图低缩放级别的党支部汇总：每个街道、镇一个点（面内一点），"
+            "不含个人信息。 / The branches layer at low zoom: one point per street or town "
+            "(a point on its surface) with counts; no personal data.",
+            "tags": ["查询"],
+            "responses": {
+                "200": {
+                    "description": "GeoJSON FeatureCollection",
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                }
+            },
+        }
+    },
     "/api/v1/nearest": {
         "get": {
             "summary": "最近的党支部、服务点、流动党员党支部 / nearest sites",

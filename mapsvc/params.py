@@ -19,7 +19,7 @@ def refuse_nul_characters() -> None:
     as a 500 where the value meets SQL: a list filter, q, a record key. Text in JSON bodies
     is refused field by field (mapsvc.validation, mapsvc.positions).
     """
-    if request.path.startswith("/api/") and (
+    if request.path.startswith(("/api/", "/ogc")) and (
         "\x00" in request.path
         or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True))
     ):

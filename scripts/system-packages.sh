@@ -12,12 +12,13 @@ if [ -z "${DATABASE_URL:-}" ]; then
 fi
 python3 -c 'import venv, ensurepip' 2>/dev/null || packages+=(python3-venv)
 if [ "${1:-}" = "--test" ]; then
-  # the test suite drives pages in a real headless browser, with Chinese fonts
-  packages+=(chromium fonts-wqy-microhei)
+  # the test suite drives pages in a real headless browser, with Chinese fonts, and reads
+  # /ogc with GDAL's OGC API Features driver (ogrinfo)
+  packages+=(chromium fonts-wqy-microhei gdal-bin)
 fi
 if [ "${1:-}" = "--bench" ]; then
-  # bench nearest loads the running service with wrk
-  packages+=(wrk)
+  # bench nearest loads the running service with wrk; bench map_page opens /map in Chromium
+  packages+=(wrk chromium fonts-wqy-microhei)
 fi
 packages+=(${EXTRA_SYSTEM_PACKAGES:-})
 

@@ -4,8 +4,8 @@
  * Elements carry data-i18n="key" (text) or data-i18n-attr="attr:key;attr:key" (attributes)
  * and are refreshed by applyI18n() whenever the language changes. The document title comes
  * from the key named by <html data-i18n-title="..."> (default "docTitle", the /nearest page).
- * Shared by every page: /nearest uses the plain keys, /plan the plan_* keys; the language
- * choice is one setting (localStorage "mapsvc.lang") for all pages.
+ * Shared by every page: /nearest uses the plain keys, /plan the plan_* keys, /map the map_*
+ * keys; the language choice is one setting (localStorage "mapsvc.lang") for all pages.
  *
  * A page wires its EN / 中文 button with I18N.bindToggle(button), shows server errors with
  * I18N.serverMessage(body) (message or message_en) and formats numbers with I18N.num(n).
@@ -256,7 +256,37 @@
       "screen_age_36-45": "36–45岁",
       "screen_age_46-55": "46–55岁",
       "screen_age_56-65": "56–65岁",
-      screen_age_ge66: "66岁及以上"
+      screen_age_ge66: "66岁及以上",
+
+      /* ---- /map, the layered map (keys start with map_) ---- */
+      map_docTitle: "党建电子地图",
+      map_title: "党建电子地图",
+      map_searchPlaceholder: "搜索党组织、地名、网格（支持拼音首字母）",
+      map_layers: "图层",
+      map_layersLegend: "图层与图例",
+      map_export: "导出视图",
+      map_exportHint: "把当前视图导出为可离线打开的 HTML 文件",
+      map_exportHeading: "党建电子地图 · 导出视图",
+      map_exportDocTitle: "党建电子地图（导出）",
+      map_exportTruncated: "（仅含前 {n} 个）",
+      map_close: "关闭",
+      map_zoomIn: "放大到 {z} 级以上显示",
+      map_aggregated: "当前按街道（镇）汇总，放大查看各支部",
+      map_aggregateTip: "{layer} {n} 个",
+      map_loadingRecord: "正在读取组织信息…",
+      map_code: "组织编码",
+      map_parents: "上级组织",
+      map_members: "党员",
+      map_membersValue: "{n} 人（正式 {full}，预备 {prob}）",
+      map_mobile: "流动党员",
+      map_mobileValue: "外出 {out} 人，流入 {in} 人",
+      map_childOrgs: "下级组织",
+      map_area: "所在区划",
+      map_dissolved: "已撤销",
+      map_road_arterial: "主干道",
+      map_road_secondary: "次干道",
+      map_road_local: "支路",
+      map_road_path: "步道"
     },
     en: {
       docTitle: "Nearby party orgs & service points · Party-building map",
@@ -500,7 +530,37 @@
       "screen_age_36-45": "36–45",
       "screen_age_46-55": "46–55",
       "screen_age_56-65": "56–65",
-      screen_age_ge66: "66 and over"
+      screen_age_ge66: "66 and over",
+
+      /* ---- /map ---- */
+      map_docTitle: "Party-building map",
+      map_title: "Party-building map",
+      map_searchPlaceholder: "Search orgs, places, grids (pinyin initials work)",
+      map_layers: "Layers",
+      map_layersLegend: "Layers & legend",
+      map_export: "Export view",
+      map_exportHint: "Save the current view as an HTML file that opens offline",
+      map_exportHeading: "Party-building map · exported view",
+      map_exportDocTitle: "Party-building map (export)",
+      map_exportTruncated: " (first {n} only)",
+      map_close: "Close",
+      map_zoomIn: "Zoom to level {z} or more to show",
+      map_aggregated: "Summed by street/town; zoom in for each branch",
+      map_aggregateTip: "{n} × {layer}",
+      map_loadingRecord: "Loading the org's record…",
+      map_code: "Org code",
+      map_parents: "Parent orgs",
+      map_members: "Members",
+      map_membersValue: "{n} ({full} full, {prob} probationary)",
+      map_mobile: "Mobile members",
+      map_mobileValue: "{out} away, {in} coming in",
+      map_childOrgs: "Orgs below",
+      map_area: "Area",
+      map_dissolved: "Dissolved",
+      map_road_arterial: "Arterial road",
+      map_road_secondary: "Secondary road",
+      map_road_local: "Local road",
+      map_road_path: "Path"
     }
   };
 
