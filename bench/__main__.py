@@ -5,7 +5,16 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["demo_load", "nearest", "positions", "imports", "coverage", "tiles"]
+BENCHMARKS = [
+    "demo_load",
+    "nearest",
+    "positions",
+    "imports",
+    "coverage",
+    "tiles",
+    "map_page",
+    "screen",
+]
 
 
 def main(argv: list[str]) -> None:

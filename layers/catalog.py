@@ -38,6 +38,7 @@ LAYERS = (
         description_zh="区县、街道（镇乡）、社区（村）的边界，含名称与统计用区划代码",
         geometry_type="MultiPolygon",
         id_type="string",
+        tile_id=False,
         properties=(
             Prop("code", "区划代码", "division code"),
             Prop("name", "名称", "name"),

@@ -55,6 +55,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(positions_api.bp)
     app.register_blueprint(__import__("mapsvc.imports_api").imports_api.bp)
     app.register_blueprint(__import__("mapsvc.coverage_api").coverage_api.bp)
+    app.register_blueprint(__import__("mapsvc.stats_api").stats_api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(__import__("mapsvc.ogc").ogc.bp)
+    app.register_blueprint(__import__("mapsvc.map_api").map_api.bp)
+    app.register_blueprint(__import__("mapsvc.map_page").map_page.bp)
     return app

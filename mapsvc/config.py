@@ -81,8 +81,48 @@ def access_settings() -> dict:
         # aggregate-only pages and endpoints (the large screen) open without login
         "KIOSK_OPEN": _flag("MAPSVC_KIOSK_OPEN", False),
         # extra origins the map may load base-map tiles from (CSP img-src)
-        "BASEMAP_ORIGINS": os.environ.get("MAPSVC_BASEMAP_ORIGINS", ""),
+        # (by default those of MAPSVC_BASEMAP)
+        "BASEMAP_ORIGINS": os.environ.get("MAPSVC_BASEMAP_ORIGINS") or basemap_origins(),
     }
+
+
+def basemap_settings(overrides=None) -> tuple[str, str | None]:
+    """The map page's base map (MAPSVC_BASEMAP: none, tianditu or an XYZ URL template) and key.
+
+    `overrides` (the app's config) wins over the environment. A URL must hold {z}, {x} and
+    {y}; anything else falls back to none, the default: the page draws its own boundaries and
+    roads, which is what an intranet without internet needs.
+    """
+    overrides = overrides or {}
+    raw = str(overrides.get("MAPSVC_BASEMAP") or os.environ.get("MAPSVC_BASEMAP") or "none")
+    key = overrides.get("MAPSVC_TIANDITU_KEY") or os.environ.get("MAPSVC_TIANDITU_KEY") or None
+    choice = raw.strip()
+    if choice.lower() in ("none", "tianditu"):
+        return choice.lower(), key
+    if choice.startswith(("http://", "https://", "/")) and all(
+        part in choice for part in ("{z}", "{x}", "{y}")
+    ):
+        return choice, key
+    import logging
+
+    logging.getLogger(__name__).warning(
+        "MAPSVC_BASEMAP=%r is neither none, tianditu nor an XYZ URL with {z}/{x}/{y}; using none",
+        raw,
+    )
+    return "none", key
+
+
+def basemap_origins(overrides=None) -> str:
+    """The origins the configured base map loads tiles from (for the CSP), space-separated."""
+    from urllib.parse import urlsplit
+
+    choice, key = basemap_settings(overrides)
+    if choice == "tianditu" and key:
+        return " ".join(f"https://t{i}.tianditu.gov.cn" for i in range(8))
+    if choice.startswith(("http://", "https://")):
+        url = urlsplit(choice.replace("{s}", "*"))
+        return f"{url.scheme}://{url.netloc}"
+    return ""
 
 
 def tile_cache_mb() -> int:

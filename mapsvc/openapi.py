@@ -271,6 +271,26 @@ _COVERAGE_RULES = (
 )
 
 
+_STATS_STREET = _query(
+    "street",
+    {"type": "string", "pattern": "^[0-9]{12}$"},
+    "只统计这个街道（镇），12 位区划代码 / only this street or town (12-digit code)",
+)
+_STATS_RULES = (
+    "只含汇总数，不含任何个人信息；数据变更后即重新统计，统计完成前返回上一次的数字（stale=true），"
+    "首次统计完成前返回 503。党员按所在党组织的区划归入街道"
+    "（镇）；流出：目的地在本区以外的流动党员；流入：组织关系在区外、由本区组织协助管理或目的地在"
+    "本区的流动党员；15 分钟生活圈：步行路网 15 分钟（75 米/分钟，1125 米），无路网时直线 1125 米。"
+    " / Aggregates only, no person's data; recounted after every change. "
+    "While figures are recounted after a change, answers carry the previous ones with "
+    "stale=true; 503 only before the first count is done. "
+    "Members count in the street of their org's area; mobile out: destination outside the "
+    "district; mobile in: relationship kept outside, helped by an org of the district or living "
+    "in it; 15-minute circle: a 15-minute walk along the roads (75 m/min, 1125 m), or 1125 m "
+    "straight when no walking network is loaded."
+)
+
+
 OTHER_PATHS = {
     # ---- coverage for planners (mapsvc/coverage_api.py)
     **{
@@ -358,6 +378,32 @@ OTHER_PATHS = {
             "responses": {"200": _JSON, "400": ERROR},
         }
     },
+    # ---- the leaders' screen (mapsvc/stats_api.py)
+    **{
+        path: {
+            "get": {
+                "summary": summary,
+                "description": _STATS_RULES,
+                "tags": ["大屏统计"],
+                "parameters": [_STATS_STREET] if street else [],
+                "responses": {"200": _JSON, "400": ERROR, "404": ERROR, "503": ERROR},
+            }
+        }
+        for path, summary, street in (
+            (
+                "/api/v1/stats/overview",
+                "总览：党员、党组织、服务点、生活圈与组织覆盖 / headline figures",
+                True,
+            ),
+            ("/api/v1/stats/streets", "各街道（镇）排名 / streets and towns ranked", True),
+            ("/api/v1/stats/flows", "流动党员去向城市 / mobile members' destinations", True),
+            (
+                "/api/v1/stats/map",
+                "大屏地图：边界、党员密度、支部分布、服务点 / the screen's map layers",
+                False,
+            ),
+        )
+    },
     "/api/v1/org-coverage": {
         "get": {
             "summary": "组织覆盖（两个覆盖）/ organisation coverage",
@@ -372,6 +418,36 @@ OTHER_PATHS = {
                 _query("max_members", {"type": "integer", "minimum": 1}, "支部人数上限"),
             ],
             "responses": {"200": _JSON, "400": ERROR},
+        }
+    },
+    # ---- behind the map page (mapsvc/map_api.py)
+    "/api/v1/orgs/{org_id}/summary": {
+        "get": {
+            "summary": "党组织概况（地图侧栏）/ an org's record for the map panel",
+            "description": "名称、编码、层级、类别、上级组织链（自上而下）、书记、党员人数（正式、预备，"
+            "含全部下级组织）、流动党员（外出、流入）、最近的党群服务中心。 / Name, code, level, "
+            "category, the chain of parent orgs (root first), secretary, members by status over "
+            "the org's subtree, mobile members (away, coming in), the nearest service point.",
+            "tags": ["党组织"],
+            "parameters": [
+                {"name": "org_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+            ],
+            "responses": {"200": _JSON, "404": ERROR},
+        }
+    },
+    "/api/v1/branch-counts": {
+        "get": {
+            "summary": "各街道（镇）党支部与党员数 / branches and members per street or town",
+            "description": "地图低缩放级别的党支部汇总：每个街道、镇一个点（面内一点），"
+            "不含个人信息。 / The branches layer at low zoom: one point per street or town "
+            "(a point on its surface) with counts; no personal data.",
+            "tags": ["查询"],
+            "responses": {
+                "200": {
+                    "description": "GeoJSON FeatureCollection",
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                }
+            },
         }
     },
     "/api/v1/nearest": {

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
+from mapsvc import access
+
 bp = Blueprint("pages", __name__)
 
 
@@ -23,3 +25,10 @@ def nearest_page():
 def plan_page():
     """The planner's desk page: coverage gaps, site suggestions, organisation coverage."""
     return render_template("plan.html")
+
+
+@bp.get("/screen")
+@access.aggregate
+def screen_page():
+    """The leaders' wall screen (大屏): aggregates of the district, live."""
+    return render_template("screen.html")

@@ -17,8 +17,8 @@ if [ "${1:-}" = "--test" ]; then
   packages+=(chromium fonts-wqy-microhei gdal-bin)
 fi
 if [ "${1:-}" = "--bench" ]; then
-  # bench nearest loads the running service with wrk
-  packages+=(wrk)
+  # bench nearest loads the running service with wrk; bench map_page opens /map in Chromium
+  packages+=(wrk chromium fonts-wqy-microhei)
 fi
 packages+=(${EXTRA_SYSTEM_PACKAGES:-})
 
