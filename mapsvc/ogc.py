@@ -153,7 +153,9 @@ def _extent(layer: Layer) -> list[float] | None:
         return _read(lambda cur: features.extent(cur, layer, member_filter))
     if "layer_versions" not in g:  # once a request: /collections asks for every layer
         g.layer_versions = _read(features.table_versions)
-    key = (layer.id, *(g.layer_versions.get(t, 0) for t in layer.tables))
+    if not all(t in g.layer_versions for t in layer.tables):
+        return _read(lambda cur: features.extent(cur, layer, None))
+    key = (layer.id, *(g.layer_versions[t] for t in layer.tables))
     known = current_app.extensions.setdefault("layer_extents", {})  # layer id → (key, box)
     if known.get(layer.id, (None,))[0] != key:
         known[layer.id] = (key, _read(lambda cur: features.extent(cur, layer, None)))
@@ -629,7 +631,10 @@ def tile(collection_id: str, z: str, x: str, y: str):
         return _tile_response(data, browser_cache=not layer.personal)
     # versions first, then the tile: a tile is never stored under versions newer than its data
     versions = _read(features.table_versions)
-    key = (layer.id, zi, xi, yi, *(versions.get(t, 0) for t in layer.tables))
+    if not all(t in versions for t in layer.tables):  # a table no trigger counts: no cache
+        data = _read(lambda cur: features.tile(cur, layer, zi, xi, yi, None))
+        return _tile_response(data, browser_cache=False)
+    key = (layer.id, zi, xi, yi, *(versions[t] for t in layer.tables))
     etag = "-".join(map(str, key))
     if request.if_none_match.contains(etag):
         res = Response(status=304, headers={"Cache-Control": TILE_CACHING})

@@ -399,3 +399,18 @@ def test_low_zoom_tiles_carry_only_what_the_map_draws_with(client, busy_point):
         assert keys == {p.name for p in layer.tile_properties_at(z)}
     assert {p.name for p in layer.tile_properties_at(10)} == {"level", "category", "member_count"}
     assert "secretary" in {p.name for p in layer.tile_properties_at(14)}
+
+
+def test_every_table_a_layer_reads_has_a_change_count(conn):
+    counted = {r[0] for r in rows(conn, "SELECT table_name FROM layer_versions")}
+    needed = {t for layer in all_layers().values() for t in layer.tables}
+    assert needed <= counted, needed - counted
+    triggers = {
+        r[0]
+        for r in rows(
+            conn,
+            "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "JOIN pg_proc p ON p.oid = t.tgfoid WHERE p.proname = 'bump_layer_version'",
+        )
+    }
+    assert needed <= triggers, needed - triggers
