@@ -385,7 +385,13 @@ def test_click_on_a_branch_shows_its_record(desk, base_url: str):
     page.wait_for_function(
         f"() => (document.querySelector('{MAP}').dataset.panel || '').startsWith('grids:')"
     )
-    assert "网格员" in panel.inner_text()
+    # the panel ends up with the grid's whole record, not only what its tile carried
+    gid = page.locator(MAP).get_attribute("data-panel").split(":")[1]
+    grid = api(base_url, f"/ogc/collections/grids/items/{gid}")["properties"]
+    page.wait_for_function(
+        "name => document.querySelector('#record-title').textContent === name", arg=grid["name"]
+    )
+    assert "网格员" in panel.inner_text() and grid["grid_worker"] in panel.inner_text()
 
 
 def test_search_by_pinyin_initials(desk, base_url: str):

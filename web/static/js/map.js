@@ -484,6 +484,15 @@
       renderFeature(def, props);
       select(def.kind === "point" && latlng ? [latlng.lng, latlng.lat] : null);
       container.dataset.panel = def.id + ":" + (props.id !== undefined ? props.id : props.code);
+      // low-zoom tiles carry only what is drawn: the feature's own record has every property
+      if (props.id !== undefined && def.items) {
+        var shown = state.panel;
+        getJSON(def.items.split("?")[0] + "/" + encodeURIComponent(props.id)).then(function (f) {
+          if (state.panel !== shown || !f || !f.properties) return;
+          shown.props = Object.assign({ id: props.id }, props, f.properties);
+          renderFeature(def, shown.props);
+        }).catch(function () { /* the tile's properties stay shown */ });
+      }
     }
 
     /* ---------------------------------------------------------------- search */
