@@ -146,10 +146,20 @@ def _first_admin(url: str) -> None:
 @click.option(
     "--workers", type=int, default=1, show_default=True, help="More than 1 runs under gunicorn."
 )
-def serve(host: str, port: int, workers: int) -> None:
+@click.option(
+    "--threads",
+    type=int,
+    default=4,
+    show_default=True,
+    envvar="THREADS",
+    help="Threads per gunicorn worker: a map asks for dozens of tiles at once.",
+)
+def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the map service over HTTP."""
     if workers < 1:
         _fail("--workers must be at least 1")
+    if not 1 <= threads <= 64:
+        _fail("--threads must be between 1 and 64")
     if workers == 1:
         from mapsvc.app import create_app
 
@@ -168,6 +178,8 @@ def serve(host: str, port: int, workers: int) -> None:
             f"{host}:{port}",
             "--workers",
             str(workers),
+            "--threads",
+            str(threads),
             "--access-logfile",
             "-",
             "mapsvc.app:create_app()",
