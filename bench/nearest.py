@@ -45,7 +45,7 @@ SEED = 2026
 ROUNDS = 3
 WRK_ARGS = ["-t2", "-c8", "-d10s", "--latency"]
 PGBENCH_ARGS = ["-n", "-c", "4", "-j", "2", "-T", "10"]
-LUA = Path(__file__).parent / "wrk" / "random_paths.lua"
+LUA = Path(__file__).parent / "wrk" / "paths_with_header.lua"
 M_PER_DEG_LAT = 111_320.0
 
 
@@ -155,9 +155,20 @@ def query_paths(url: str) -> list[str]:
 _UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 
-def wrk(base: str, paths_file: Path) -> dict:
-    """One wrk run over the paths in `paths_file`: requests/s, p99 ms, non-2xx, socket errors."""
-    cmd = ["wrk", *WRK_ARGS, "-s", str(LUA), base, "--", str(paths_file)]
+def bench_token(url: str, name: str, role: str = "admin", scope: str | None = None) -> str:
+    """An API token for a new account of the benchmark in the scratch database at url."""
+    from mapsvc import accounts
+    from mapsvc.db import cursor
+
+    with cursor(url) as cur:
+        accounts.add_user(cur, name, role, scope, None)
+        return accounts.issue_token(cur, name, label="benchmark")
+
+
+def wrk(base: str, paths_file: Path, header: str = "") -> dict:
+    """One wrk run over the paths in `paths_file` (each request with `header`, if given):
+    requests/s, p99 ms, non-2xx, socket errors."""
+    cmd = ["wrk", *WRK_ARGS, "-s", str(LUA), base, "--", str(paths_file), header]
     res = subprocess.run(cmd, capture_output=True, text=True, check=False)
     out = res.stdout
     rps = re.search(r"^Requests/sec:\s+([\d.]+)", out, re.M)
@@ -226,10 +237,15 @@ def bench_scale(scale: str, folder: Path) -> dict:
         paths.write_text("\n".join(query_paths(url)) + "\n")
         (folder / "health.txt").write_text("/health\n")
         runs: dict[str, list[dict]] = {"health": [], "nearest": []}
+        # /health is open; nearest is asked as a logged-in grid app would (a bearer token)
+        headers = {
+            "health": "",
+            "nearest": f"Authorization: Bearer {bench_token(url, 'bench-nearest')}",
+        }
         with serving(url, folder / f"serve-{scale}.log") as base:
             for _ in range(ROUNDS):
                 for name in runs:
-                    runs[name].append(wrk(base, folder / f"{name}.txt"))
+                    runs[name].append(wrk(base, folder / f"{name}.txt", headers[name]))
         sql = {name: pgbench(url, script) for name, script in pgbench_scripts(folder).items()}
     return {"runs": runs, "sql": sql}
 

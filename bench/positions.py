@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import psycopg2
 
-from bench.nearest import scratch_db, serving
+from bench.nearest import bench_token, scratch_db, serving
 from geodata import crs
 from geodata.demo.places import CENTRE_LONLAT
 from mapsvc import cluster
@@ -205,6 +205,7 @@ def main() -> None:
     if not external_database_url():
         cluster.up()
     with tempfile.TemporaryDirectory(prefix="bench-positions-") as tmp, scratch_db(SCALE) as url:
+        HEADERS["Authorization"] = f"Bearer {bench_token(url, 'bench-positions')}"
         people = members(url)
         with psycopg2.connect(libpq_dsn(url)) as conn, conn.cursor() as cur:
             cur.execute("SELECT count(*) FROM member_positions")
