@@ -88,31 +88,26 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving(url: str, log: Path):
-    """`mapsvc serve --workers 2` on the database at `url`; yields its base URL."""
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    cmd = [sys.executable, "-m", "mapsvc.cli", "serve", "--port", str(port), "--workers", "2"]
+def server_process(cmd: list[str], env: dict, log: Path, probe: str, wait_s: float = 30):
+    """Start a server (stderr to log, stdout dropped: access logs) and wait until `probe`
+    answers 200; stop it afterwards."""
     with open(log, "wb") as err:
-        # stdout is gunicorn's access log: one line per request, not wanted here
-        proc = subprocess.Popen(
-            cmd, env={**os.environ, "DATABASE_URL": url}, stdout=subprocess.DEVNULL, stderr=err
-        )
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + wait_s
         while True:
             if proc.poll() is not None:
-                raise BenchError(f"mapsvc serve exited ({proc.returncode}):\n{log.read_text()}")
+                raise BenchError(f"{cmd[2]} exited ({proc.returncode}):\n{log.read_text()}")
             try:
-                with urllib.request.urlopen(base + "/health", timeout=2) as res:
+                with urllib.request.urlopen(probe, timeout=2) as res:
                     if res.status == 200:
                         break
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                raise BenchError(f"{base}/health not 200 after 30 s:\n{log.read_text()}")
+                raise BenchError(f"{probe} not 200 after {wait_s:g} s:\n{log.read_text()}")
             time.sleep(0.2)
-        yield base
+        yield
     finally:
         proc.terminate()
         try:
@@ -120,6 +115,16 @@ def serving(url: str, log: Path):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@contextmanager
+def serving(url: str, log: Path):
+    """`mapsvc serve --workers 2` on the database at `url`; yields its base URL."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    cmd = [sys.executable, "-m", "mapsvc.cli", "serve", "--port", str(port), "--workers", "2"]
+    with server_process(cmd, {**os.environ, "DATABASE_URL": url}, log, base + "/health"):
+        yield base
 
 
 # ------------------------------------------------------------------ query points
@@ -165,10 +170,10 @@ def bench_token(url: str, name: str, role: str = "admin", scope: str | None = No
         return accounts.issue_token(cur, name, label="benchmark")
 
 
-def wrk(base: str, paths_file: Path, header: str = "") -> dict:
-    """One wrk run over the paths in `paths_file` (each request with `header`, if given):
-    requests/s, p99 ms, non-2xx, socket errors."""
-    cmd = ["wrk", *WRK_ARGS, "-s", str(LUA), base, "--", str(paths_file), header]
+def wrk(base: str, paths_file: Path, header: str = "", args: list[str] = WRK_ARGS) -> dict:
+    """One wrk run (`args`, which must include --latency) over the paths in `paths_file`, each
+    request with `header` if given: requests/s, p99 ms, non-2xx, socket errors."""
+    cmd = ["wrk", *args, "-s", str(LUA), base, "--", str(paths_file), header]
     res = subprocess.run(cmd, capture_output=True, text=True, check=False)
     out = res.stdout
     rps = re.search(r"^Requests/sec:\s+([\d.]+)", out, re.M)

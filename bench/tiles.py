@@ -5,7 +5,7 @@ For each scale: a scratch database with the demo city; a fixed, seeded list of t
 10–16 over the city (PER_ZOOM a zoom, 70 % over the urban core); then, interleaved for ROUNDS
 rounds and each layer:
 
-* ours: `mapsvc serve --workers 2` (gunicorn, THREADS threads a worker), wrk over the tile
+* ours: `mapsvc serve --workers 2` (gunicorn, 4 threads a worker: the default), wrk over the tile
   paths, with an admin's API token (every request is authenticated, as in production);
 * tipg (PyPI, the `bench` extra) on the same database under uvicorn with 2 workers, serving
   a view made from the layer's own SQL (the same rows; asked with `properties=` for the
@@ -24,12 +24,10 @@ import math
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -37,7 +35,8 @@ import numpy as np
 import psycopg2
 from psycopg2 import sql as pgsql
 
-from bench.nearest import BenchError, _free_port, scratch_db, serving
+from bench.nearest import _free_port, scratch_db, server_process, serving
+from bench.nearest import wrk as nearest_wrk
 from geodata.demo.places import CENTRE_LONLAT
 from layers import all_layers
 from mapsvc import cluster, features
@@ -52,7 +51,6 @@ SEED = 2026
 ROUNDS = 3
 SECONDS = 10
 CLIENTS = 8  # wrk connections, and raw-SQL threads
-THREADS = 4  # threads of each of our 2 gunicorn workers
 WRK_ARGS = ["-t2", f"-c{CLIENTS}", f"-d{SECONDS}s", "--latency"]
 LUA = Path(__file__).parent / "wrk" / "paths_with_header.lua"
 TARGET_TIPG = 3.0
@@ -136,45 +134,14 @@ def tipg_serving(url: str, log: Path):
         "--log-level",
         "warning",
     ]
-    with open(log, "wb") as err:
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err)
-    try:
-        deadline = time.monotonic() + 60
-        probe = f"{base}/collections/public.bench_branches"
-        while True:
-            if proc.poll() is not None:
-                raise BenchError(f"tipg exited ({proc.returncode}):\n{log.read_text()}")
-            try:
-                with urllib.request.urlopen(probe, timeout=2) as res:
-                    if res.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise BenchError(f"{probe} not 200 after 60 s:\n{log.read_text()}")
-            time.sleep(0.3)
+    with server_process(cmd, env, log, f"{base}/collections/public.bench_branches", 60):
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 # ------------------------------------------------------------------ load generators
 def wrk(base: str, paths: Path, header: str = "") -> dict:
-    """One wrk run: tiles/s and how many answers were not 2xx."""
-    cmd = ["wrk", *WRK_ARGS, "-s", str(LUA), base, "--", str(paths), header]
-    res = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    import re
-
-    rps = re.search(r"^Requests/sec:\s+([\d.]+)", res.stdout, re.M)
-    if res.returncode != 0 or not rps:
-        raise BenchError(f"wrk failed ({res.returncode}):\n{res.stdout}{res.stderr}")
-    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", res.stdout)
-    return {"rps": float(rps[1]), "non2xx": int(non2xx[1]) if non2xx else 0}
+    """One wrk run with this benchmark's connections and duration."""
+    return nearest_wrk(base, paths, header, WRK_ARGS)
 
 
 def raw_sql(url: str, lid: str, tiles: list) -> dict:
@@ -249,9 +216,6 @@ def bench_scale(scale: str, folder: Path) -> dict:
                     for z, x, y in tiles
                 )
             )
-        # gunicorn's threaded workers: like tipg's uvicorn workers, ours overlap waiting on
-        # the database with work (`mapsvc serve` passes GUNICORN_CMD_ARGS to gunicorn)
-        os.environ["GUNICORN_CMD_ARGS"] = f"--threads {THREADS}"
         os.environ["MAPSVC_TILE_CACHE_MB"] = "0"  # the targets are for uncached tiles
         with serving(url, folder / f"serve-{scale}.log") as ours:
             os.environ["MAPSVC_TILE_CACHE_MB"] = "256"

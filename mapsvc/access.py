@@ -136,15 +136,6 @@ def org_filter(p: Principal, alias: str = "o") -> sql.Composable:
     )
 
 
-def area_filter(p: Principal, column: sql.Composable) -> sql.Composable:
-    """A predicate: the division code in `column` lies in p's scope area."""
-    if p.is_admin:
-        return sql.SQL("TRUE")
-    if not p.sees_personal or not p.scope_area:
-        return sql.SQL("FALSE")
-    return sql.SQL("starts_with({}, {})").format(column, sql.Literal(p.scope_area))
-
-
 def area_prefix(code: str | None) -> str | None:
     """The part of a 12-digit division code that names the area (trailing zero groups cut)."""
     if not code:
@@ -176,20 +167,6 @@ def out_of_scope(what_zh: str, what_en: str) -> ApiError:
         f"{what_zh}不在您的管辖范围内，未做任何修改",
         f"{what_en} is outside your scope; nothing was changed",
     )
-
-
-def orgs_in_scope(cur, p: Principal, org_ids) -> bool:
-    """Every one of org_ids (None entries ignored) lies in p's subtree."""
-    ids = sorted({int(i) for i in org_ids if i is not None})
-    if p.is_admin or not ids:
-        return True
-    if not p.scope_path:
-        return False
-    cur.execute(
-        "SELECT count(*) AS n FROM party_orgs WHERE id = ANY(%s) AND path <@ %s::ltree",
-        (ids, p.scope_path),
-    )
-    return cur.fetchone()["n"] == len(ids)
 
 
 def members_outside(cur, p: Principal, member_ids) -> list[int]:

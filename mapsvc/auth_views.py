@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session
 
 from mapsvc import access, accounts, db, params
@@ -77,7 +79,7 @@ def login_post():
     name = (request.form.get("name") or "").strip()[:64]
     password = request.form.get("password") or ""
     sent = request.form.get("csrf_token", "")
-    if not session.get("csrf") or sent != session.get("csrf"):
+    if not session.get("csrf") or not secrets.compare_digest(str(sent), str(session["csrf"])):
         return _login_page("expired", 400, name)
     addr = access.remote_addr()
     with db.cursor(current_app.config["DATABASE_URL"]) as cur:
@@ -131,13 +133,13 @@ def _audit_rows():
     limit = params.integer(request.args, "limit", default=500, lo=1, hi=10000)
     with db.cursor(current_app.config["DATABASE_URL"]) as cur:
         rows = accounts.audit_entries(cur, since_seconds=since, user=user, limit=limit)
-    return rows, since, user
+    return rows, user
 
 
 @bp.get("/api/v1/audit")
 def audit_api():
     """The audit log, newest last (admins only): ?since=1h|7d, ?user=NAME, ?limit."""
-    rows, _, _ = _audit_rows()
+    rows, _ = _audit_rows()
     for r in rows:
         r["at"] = r["at"].isoformat()
     return jsonify({"items": rows, "total": len(rows)})
@@ -147,7 +149,7 @@ def audit_api():
 def audit_page():
     """The audit log as a page for admins."""
     try:
-        rows, since, user = _audit_rows()
+        rows, user = _audit_rows()
     except ApiError as exc:
         return exc.body["message"] + " / " + exc.body["message_en"], exc.status
     return render_template(

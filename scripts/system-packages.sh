@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages the project needs when they are missing: with apt-get when
 # running as root, otherwise print the exact command to run and fail.
-# --test adds what the test suite needs beyond the service (a browser and fonts).
-# --bench adds what the benchmarks need (wrk, an HTTP load generator).
+# --test adds what the test suite needs beyond the service (a browser, fonts, GDAL).
+# --bench adds what the benchmarks need (wrk, an HTTP load generator; a browser).
 set -euo pipefail
 
 packages=()
