@@ -2,7 +2,7 @@
 # 党建电子地图 / mapsvc — the application image (the database is a separate image:
 # docker/db.Dockerfile, PostGIS + pgRouting). Build: `docker compose build`.
 #
-# The project is installed in editable mode from /app on purpose: mapsvc.config.PROJECT_ROOT
+# The project is installed in editable mode from /app on purpose: mapsvc.infra.config.PROJECT_ROOT
 # is the folder above the `mapsvc` package, and migrations/, alembic.ini and web/ are read
 # from there at run time. With `pip install -e .` from /app, PROJECT_ROOT is /app.
 FROM python:3.11.14-slim-bookworm
@@ -36,7 +36,7 @@ COPY . .
 # (web/ is copied too; it may still be empty, so it is not checked).
 RUN pip install --no-cache-dir -e . \
  && chmod -R a+rX /app \
- && python -c "from mapsvc.config import PROJECT_ROOT as r; import sys; \
+ && python -c "from mapsvc.infra.config import PROJECT_ROOT as r; import sys; \
 missing = [p for p in ('migrations/env.py', 'migrations/versions', 'alembic.ini') if not (r / p).exists()]; \
 sys.exit(f'PROJECT_ROOT={r}, missing: {missing}' if str(r) != '/app' or missing else 0)" \
  && python -m compileall -q /app/mapsvc /app/geodata /app/migrations

@@ -43,4 +43,4 @@ lint: venv
 
 ## stop the private cluster and delete it (data included)
 clean-db: venv
-	$(BIN)/python -c "from mapsvc import cluster; cluster.destroy()"
+	$(BIN)/python -c "from mapsvc.dev import cluster; cluster.destroy()"

@@ -1,4 +1,4 @@
-"""Benchmark of the planners' coverage analysis (mapsvc.coverage), one run each:
+"""Benchmark of the planners' coverage analysis (mapsvc.coverage.service), one run each:
 
 * `large`: coverage by grid in distance mode (every grid and every member, as
   /api/v1/coverage?by=grid computes it) — target under 5 s and at least 2× faster than a
@@ -22,10 +22,10 @@ import psycopg2
 from psycopg2.extras import RealDictCursor
 
 from bench.nearest import scratch_db
-from mapsvc import cluster
-from mapsvc import coverage as cov
-from mapsvc.config import external_database_url
-from mapsvc.db import libpq_dsn
+from mapsvc.dev import cluster
+from mapsvc.coverage import service as cov
+from mapsvc.infra.config import external_database_url
+from mapsvc.infra.db import libpq_dsn
 
 UTM_49N = 32649  # the district lies at 109.7° E: metres for the baseline's buffers
 

@@ -13,9 +13,10 @@ import psycopg2
 from sqlalchemy.engine import make_url
 
 from geodata.demo import loader
-from mapsvc import cluster, migrate
-from mapsvc.config import external_database_url
-from mapsvc.db import database_url, engine_for
+from mapsvc.dev import cluster
+from mapsvc.infra import migrate
+from mapsvc.infra.config import external_database_url
+from mapsvc.infra.db import database_url, engine_for
 
 TARGET_S = {"small": 10, "city": 60, "large": 600}
 

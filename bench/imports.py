@@ -23,9 +23,10 @@ import psycopg2
 from sqlalchemy.engine import make_url
 
 from geodata.demo import loader
-from mapsvc import cluster, migrate
-from mapsvc.config import external_database_url
-from mapsvc.db import database_url, engine_for, libpq_dsn
+from mapsvc.dev import cluster
+from mapsvc.infra import migrate
+from mapsvc.infra.config import external_database_url
+from mapsvc.infra.db import database_url, engine_for, libpq_dsn
 
 TARGET_S = 60.0
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"

@@ -32,9 +32,9 @@ import psycopg2
 from psycopg2.extras import RealDictCursor
 
 from bench.nearest import scratch_db, serving
-from mapsvc import cluster
-from mapsvc.config import external_database_url
-from mapsvc.db import libpq_dsn
+from mapsvc.dev import cluster
+from mapsvc.infra.config import external_database_url
+from mapsvc.infra.db import libpq_dsn
 
 ROUNDS = int(os.environ.get("BENCH_MAP_ROUNDS", "5"))
 VIEWPORT = {"width": 1920, "height": 1080}
@@ -46,7 +46,7 @@ LOCAL = ("127.0.0.1", "localhost")
 
 def _token(url: str) -> str:
     """An admin API token in the scratch database."""
-    from mapsvc import accounts
+    from mapsvc.access import accounts
 
     with (
         psycopg2.connect(libpq_dsn(url)) as conn,
@@ -65,8 +65,8 @@ def naive_page(url: str, base: str, folder: Path) -> tuple[Path, int]:
     import folium
 
     from layers import all_layers
-    from mapsvc import features
-    from mapsvc.map_page import LEAFLET, LocalMap
+    from mapsvc.ogc import features
+    from mapsvc.webmap.page import LEAFLET, LocalMap
 
     with (
         psycopg2.connect(libpq_dsn(url)) as conn,

@@ -33,10 +33,11 @@ from sqlalchemy.engine import make_url
 
 from geodata.demo import loader
 from geodata.demo.places import CENTRE_LONLAT
-from mapsvc import cluster, migrate
-from mapsvc.config import cluster_settings, external_database_url
-from mapsvc.db import database_url, engine_for, libpq_dsn
-from mapsvc.sql import query
+from mapsvc.dev import cluster
+from mapsvc.infra import migrate
+from mapsvc.infra.config import cluster_settings, external_database_url
+from mapsvc.infra.db import database_url, engine_for, libpq_dsn
+from mapsvc.lookup.service import query
 
 TARGET_RATIO = 0.70
 CORE_RADIUS_M = 4_000.0  # the urban core, where most people (and most lookups) are
@@ -162,8 +163,8 @@ _UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 def bench_token(url: str, name: str, role: str = "admin", scope: str | None = None) -> str:
     """An API token for a new account of the benchmark in the scratch database at url."""
-    from mapsvc import accounts
-    from mapsvc.db import cursor
+    from mapsvc.access import accounts
+    from mapsvc.infra.db import cursor
 
     with cursor(url) as cur:
         accounts.add_user(cur, name, role, scope, None)

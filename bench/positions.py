@@ -34,9 +34,9 @@ import psycopg2
 from bench.nearest import bench_token, scratch_db, serving
 from geodata import crs
 from geodata.demo.places import CENTRE_LONLAT
-from mapsvc import cluster
-from mapsvc.config import external_database_url
-from mapsvc.db import libpq_dsn
+from mapsvc.dev import cluster
+from mapsvc.infra.config import external_database_url
+from mapsvc.infra.db import libpq_dsn
 
 TARGET_RPS = 2_000
 SCALE = "city"

@@ -29,9 +29,10 @@ from pathlib import Path
 import psycopg2
 
 from bench.nearest import scratch_db, serving
-from mapsvc import accounts, cluster
-from mapsvc.config import external_database_url
-from mapsvc.db import cursor, libpq_dsn
+from mapsvc.access import accounts
+from mapsvc.dev import cluster
+from mapsvc.infra.config import external_database_url
+from mapsvc.infra.db import cursor, libpq_dsn
 
 CHROMIUM = "/usr/bin/chromium"
 TARGET_MS = 200.0

@@ -10,7 +10,7 @@ rounds and each layer:
 * tipg (PyPI, the `bench` extra) on the same database under uvicorn with 2 workers, serving
   a view made from the layer's own SQL (the same rows; asked with `properties=` for the
   properties our tiles carry at that zoom; tile buffer 64 like ours), wrk over its paths;
-* raw SQL: the layer's tile query (mapsvc.features) sent by psycopg2 as plain statements
+* raw SQL: the layer's tile query (mapsvc.ogc.features) sent by psycopg2 as plain statements
   from CLIENTS threads, each with its own connection, for the same duration.
 
 Prints medians (tiles/s), their spread, the ratios, the median tile size, and (for
@@ -39,9 +39,10 @@ from bench.nearest import _free_port, scratch_db, server_process, serving
 from bench.nearest import wrk as nearest_wrk
 from geodata.demo.places import CENTRE_LONLAT
 from layers import all_layers
-from mapsvc import cluster, features
-from mapsvc.config import external_database_url
-from mapsvc.db import libpq_dsn
+from mapsvc.dev import cluster
+from mapsvc.ogc import features
+from mapsvc.infra.config import external_database_url
+from mapsvc.infra.db import libpq_dsn
 
 LAYERS = ("branches", "grids")
 ZOOMS = range(10, 17)
@@ -180,7 +181,7 @@ def _token(url: str) -> str:
     """An Authorization header with an admin API token in the scratch database."""
     from psycopg2.extras import RealDictCursor
 
-    from mapsvc import accounts
+    from mapsvc.access import accounts
 
     with (
         psycopg2.connect(libpq_dsn(url)) as conn,

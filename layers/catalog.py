@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from layers import Layer, Prop, Style
-from mapsvc import labels
-from mapsvc.coverage import LEVEL_REACH_M
+from mapsvc.domain import vocabulary as labels
+from mapsvc.coverage.service import LEVEL_REACH_M
 
 REACH = {"reach": __import__("json").dumps(LEVEL_REACH_M)}
 # hexagons of the mobile members layer: 3 km across in Web Mercator (about 2.4 km on the

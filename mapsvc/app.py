@@ -1,11 +1,30 @@
-"""The Flask application factory."""
+"""The Flask application factory: settings, error mapping, access control, blueprints."""
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from flask import Flask
 
-from mapsvc.config import PROJECT_ROOT, access_settings
-from mapsvc.db import database_url
+from mapsvc.infra.config import PROJECT_ROOT, access_settings
+from mapsvc.infra.db import database_url
+
+# every feature's routes (a module with a blueprint `bp`), in the order they are matched
+BLUEPRINTS = (
+    "mapsvc.health",
+    "mapsvc.access.routes",
+    "mapsvc.lookup.routes",
+    "mapsvc.records.routes",
+    "mapsvc.records.member_routes",
+    "mapsvc.positions.routes",
+    "mapsvc.exchange.routes",
+    "mapsvc.coverage.routes",
+    "mapsvc.stats.routes",
+    "mapsvc.pages",
+    "mapsvc.ogc.routes",
+    "mapsvc.webmap.routes",
+    "mapsvc.webmap.page",
+)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -22,18 +41,8 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
 
-    from mapsvc import (
-        access,
-        api,
-        auth_views,
-        errors,
-        health,
-        members_api,
-        pages,
-        params,
-        positions_api,
-        records_api,
-    )
+    from mapsvc import access
+    from mapsvc.http import errors, params
 
     errors.register(app)
     app.before_request(params.refuse_nul_characters)
@@ -47,17 +56,6 @@ def create_app(config: dict | None = None) -> Flask:
             "role_label": access.role_label,
         }
     )
-    app.register_blueprint(health.bp)
-    app.register_blueprint(auth_views.bp)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(records_api.bp)
-    app.register_blueprint(members_api.bp)
-    app.register_blueprint(positions_api.bp)
-    app.register_blueprint(__import__("mapsvc.imports_api").imports_api.bp)
-    app.register_blueprint(__import__("mapsvc.coverage_api").coverage_api.bp)
-    app.register_blueprint(__import__("mapsvc.stats_api").stats_api.bp)
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(__import__("mapsvc.ogc").ogc.bp)
-    app.register_blueprint(__import__("mapsvc.map_api").map_api.bp)
-    app.register_blueprint(__import__("mapsvc.map_page").map_page.bp)
+    for name in BLUEPRINTS:
+        app.register_blueprint(import_module(name).bp)
     return app

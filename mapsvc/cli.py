@@ -8,9 +8,10 @@ import time
 
 import click
 
-from mapsvc import cluster, params
-from mapsvc.config import external_database_url
-from mapsvc.db import database_url
+from mapsvc.dev import cluster
+from mapsvc.http import params
+from mapsvc.infra.config import external_database_url
+from mapsvc.infra.db import database_url
 
 
 @click.group()
@@ -74,7 +75,7 @@ def db_url() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_migrate(revision: str) -> None:
     """Apply the Alembic migrations."""
-    from mapsvc import migrate
+    from mapsvc.infra import migrate
 
     url = database_url()
     cluster.ensure_database(url)
@@ -115,8 +116,8 @@ def demo_load(scale: str, seed: int, if_empty: bool) -> None:
 def _first_admin(url: str) -> None:
     """With no admin account yet, make `admin` with a generated password, shown this once
     (there are no default passwords)."""
-    from mapsvc import accounts
-    from mapsvc.db import cursor
+    from mapsvc.access import accounts
+    from mapsvc.infra.db import cursor
 
     with cursor(url) as cur:
         cur.execute("SELECT 1 FROM users WHERE role = 'admin' AND active LIMIT 1")
@@ -213,7 +214,7 @@ def import_cmd(
     Existing codes are updated, new ones inserted (members: rows with an id update that
     member). Exit status 0 when written (or a dry run found nothing wrong), 1 when rejected.
     """
-    from mapsvc import imports
+    from mapsvc.exchange import imports
 
     report = imports.import_file(
         database_url(), file, kind, crs=crs, dry_run=dry_run, partial=partial
@@ -252,7 +253,8 @@ def export_cmd(
     kind: str, fmt: str | None, output: str | None, headers: str, unmasked_phones: bool
 ) -> None:
     """Export every record of a kind as GeoJSON, GeoPackage, XLSX or CSV (WGS84)."""
-    from mapsvc import exchange, imports
+    from mapsvc.exchange import formats as exchange
+    from mapsvc.exchange import imports
 
     if fmt is None:
         ext = (output or "").rsplit(".", 1)[-1].lower() if output and "." in output else ""
@@ -332,9 +334,9 @@ def users_add(
     token_only: bool,
 ) -> None:
     """Add an account. Without --password-stdin a random password is made and shown once."""
-    from mapsvc import accounts
-    from mapsvc.db import cursor
-    from mapsvc.validation import Invalid
+    from mapsvc.access import accounts
+    from mapsvc.infra.db import cursor
+    from mapsvc.records.validation import Invalid
 
     if password_stdin and token_only:
         _fail(
@@ -380,8 +382,8 @@ def users_add(
 
 
 def _set_active(name: str, active: bool) -> None:
-    from mapsvc import accounts
-    from mapsvc.db import cursor
+    from mapsvc.access import accounts
+    from mapsvc.infra.db import cursor
 
     with cursor(database_url()) as cur:
         if not accounts.set_active(cur, name, active):
@@ -411,9 +413,9 @@ def users_enable(name: str) -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def users_password(name: str, password_stdin: bool) -> None:
     """Set a new password (printed once when generated); every session of the account ends."""
-    from mapsvc import accounts
-    from mapsvc.db import cursor
-    from mapsvc.validation import Invalid
+    from mapsvc.access import accounts
+    from mapsvc.infra.db import cursor
+    from mapsvc.records.validation import Invalid
 
     password = sys.stdin.read().rstrip("\r\n") if password_stdin else accounts.generate_password()
     try:
@@ -430,8 +432,8 @@ def users_password(name: str, password_stdin: bool) -> None:
 @users.command("list")
 def users_list() -> None:
     """List the accounts (never their passwords or tokens)."""
-    from mapsvc import accounts
-    from mapsvc.db import cursor
+    from mapsvc.access import accounts
+    from mapsvc.infra.db import cursor
 
     with cursor(database_url()) as cur:
         rows = accounts.list_users(cur)
@@ -458,9 +460,9 @@ def tokens() -> None:
 @click.option("--label", default=None, help="What the token is for (kiosk 3, import script …).")
 def tokens_issue(name: str, expires_days: int | None, label: str | None) -> None:
     """Issue a token for an account; the token is printed once, on the last line."""
-    from mapsvc import accounts
-    from mapsvc.db import cursor
-    from mapsvc.validation import Invalid
+    from mapsvc.access import accounts
+    from mapsvc.infra.db import cursor
+    from mapsvc.records.validation import Invalid
 
     try:
         with cursor(database_url()) as cur:
@@ -492,8 +494,8 @@ def tokens_issue(name: str, expires_days: int | None, label: str | None) -> None
 @click.argument("token_id", type=int)
 def tokens_revoke(token_id: int) -> None:
     """Revoke a token by its id (`mapsvc users list` counts them; the audit log names ids)."""
-    from mapsvc import accounts
-    from mapsvc.db import cursor
+    from mapsvc.access import accounts
+    from mapsvc.infra.db import cursor
 
     with cursor(database_url()) as cur:
         if not accounts.revoke_token(cur, token_id):
@@ -509,8 +511,8 @@ def tokens_revoke(token_id: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def audit_cmd(since: str | None, user_name: str | None, limit: int, as_json: bool) -> None:
     """Print the audit log (审计日志), oldest first."""
-    from mapsvc import accounts
-    from mapsvc.db import cursor
+    from mapsvc.access import accounts
+    from mapsvc.infra.db import cursor
 
     seconds = _duration_seconds(since, "--since") if since is not None else None
     with cursor(database_url()) as cur:
@@ -544,8 +546,8 @@ def positions_purge(older_than: str | None) -> None:
     """Delete old position reports in one transaction and record it in the audit log."""
     import os
 
-    from mapsvc import accounts
-    from mapsvc.db import cursor
+    from mapsvc.access import accounts
+    from mapsvc.infra.db import cursor
 
     if older_than is None:
         env = os.environ.get("MAPSVC_POSITION_RETENTION_DAYS", "").strip()

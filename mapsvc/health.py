@@ -7,7 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from mapsvc import access
-from mapsvc.db import engine_for
+from mapsvc.infra.db import engine_for
 
 bp = Blueprint("health", __name__)
 

@@ -1,9 +1,9 @@
-"""Alembic environment: migrations run against mapsvc.db.database_url() unless told otherwise."""
+"""Alembic environment: migrations run against mapsvc.infra.db.database_url() unless told otherwise."""
 
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from mapsvc.db import database_url
+from mapsvc.infra.db import database_url
 
 config = context.config
 

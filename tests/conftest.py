@@ -13,9 +13,10 @@ import psycopg2
 import pytest
 from sqlalchemy.engine import make_url
 
-from mapsvc import cluster, migrate
-from mapsvc.config import external_database_url
-from mapsvc.db import database_url, engine_for, libpq_dsn
+from mapsvc.dev import cluster
+from mapsvc.infra import migrate
+from mapsvc.infra.config import external_database_url
+from mapsvc.infra.db import database_url, engine_for, libpq_dsn
 
 DEMO_SEED = 7
 
@@ -108,8 +109,8 @@ def token_for(
     name: str | None = None,
 ) -> str:
     """A bearer token for a new account of the given role and scope in the database at url."""
-    from mapsvc import accounts
-    from mapsvc.db import cursor
+    from mapsvc.access import accounts
+    from mapsvc.infra.db import cursor
 
     name = name or f"t-{role}-{uuid.uuid4().hex[:10]}"
     with cursor(url) as cur:

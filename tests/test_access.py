@@ -20,7 +20,7 @@ from types import SimpleNamespace
 import psycopg2
 import pytest
 
-from mapsvc.db import engine_for, libpq_dsn
+from mapsvc.infra.db import engine_for, libpq_dsn
 from tests.conftest import (
     DEMO_SEED,
     _drop_database,
@@ -545,8 +545,8 @@ def _login(c, name, password, next_="/"):
 
 
 def _add_user(url, role, scope=None):
-    from mapsvc import accounts
-    from mapsvc.db import cursor
+    from mapsvc.access import accounts
+    from mapsvc.infra.db import cursor
 
     name = f"u-{uuid.uuid4().hex[:8]}"
     password = accounts.generate_password()
@@ -615,8 +615,8 @@ def test_login_page_is_chinese_with_english(clients):
 
 
 def test_disabling_an_account_ends_its_sessions_and_tokens(clients, world, url):
-    from mapsvc import accounts
-    from mapsvc.db import cursor
+    from mapsvc.access import accounts
+    from mapsvc.infra.db import cursor
 
     name, password = _add_user(url, "org_admin", world.s)
     c = clients["app"].test_client()

@@ -16,9 +16,9 @@ import uuid
 import psycopg2
 import pytest
 
-from mapsvc import accounts
-from mapsvc.db import libpq_dsn
-from mapsvc.validation import Invalid
+from mapsvc.access import accounts
+from mapsvc.infra.db import libpq_dsn
+from mapsvc.records.validation import Invalid
 
 MAPSVC = [sys.executable, "-m", "mapsvc.cli"]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from mapsvc.migrate import head_revision
+from mapsvc.infra.migrate import head_revision
 
 MAPSVC = [sys.executable, "-m", "mapsvc.cli"]
 

@@ -1,4 +1,4 @@
-"""Coverage analysis (mapsvc.coverage, /api/v1/coverage*, /api/v1/org-coverage), checked
+"""Coverage analysis (mapsvc.coverage.service, /api/v1/coverage*, /api/v1/org-coverage), checked
 against independent computations: shapely centroids and containment with pyproj geodesics
 for distance mode, a networkx Dijkstra over the roads for walking mode, a brute-force greedy
 and exhaustive search for site planning, scikit-learn DBSCAN for migrant clusters.
@@ -20,8 +20,8 @@ import shapely
 from psycopg2.extras import RealDictCursor
 from pyproj import Geod
 
-from mapsvc import coverage as cov
-from mapsvc import lookup
+from mapsvc.coverage import service as cov
+from mapsvc.lookup import service as lookup
 
 GEOD = Geod(ellps="WGS84")
 EPS_M = 0.01  # closer than this to a reach, a grid is a tie and not compared

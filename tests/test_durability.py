@@ -30,9 +30,10 @@ import psycopg2
 import pytest
 from werkzeug.serving import make_server
 
-from mapsvc import cluster, migrate
-from mapsvc.config import ClusterSettings
-from mapsvc.db import engine_for, libpq_dsn
+from mapsvc.dev import cluster
+from mapsvc.infra import migrate
+from mapsvc.infra.config import ClusterSettings
+from mapsvc.infra.db import engine_for, libpq_dsn
 from tests.conftest import token_for
 
 BINDIR = Path(os.environ.get("PG_BINDIR", "/usr/lib/postgresql/15/bin"))

@@ -17,7 +17,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from layers import all_layers
-from mapsvc.ogc_openapi import document
+from mapsvc.ogc.openapi import document
 
 SEED = 20261125
 MAX_EXAMPLES = 15

@@ -27,8 +27,8 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
     status_code_conformance,
 )
 
-from mapsvc.db import engine_for  # noqa: E402
-from mapsvc.openapi import document  # noqa: E402
+from mapsvc.infra.db import engine_for  # noqa: E402
+from mapsvc.http.openapi import document  # noqa: E402
 from tests.conftest import DEMO_SEED, _drop_database, _migrated_database, token_for  # noqa: E402
 
 SEED = 20240607
@@ -104,7 +104,7 @@ def _scope_the_fuzzer(url: str) -> None:
     """Fuzz as the org department of the street with most members; note who is outside."""
     import psycopg2
 
-    from mapsvc.db import libpq_dsn
+    from mapsvc.infra.db import libpq_dsn
 
     with psycopg2.connect(libpq_dsn(url)) as c, c.cursor() as cur:
         cur.execute(

@@ -8,7 +8,7 @@ import threading
 from sqlalchemy.engine import make_url
 
 from mapsvc.app import create_app
-from mapsvc.migrate import head_revision
+from mapsvc.infra.migrate import head_revision
 
 
 class Relay:

@@ -1,4 +1,4 @@
-"""Imports and exports (mapsvc.imports, mapsvc.exchange, POST /api/v1/imports, f= downloads),
+"""Imports and exports (mapsvc.exchange.imports, mapsvc.exchange.formats, POST /api/v1/imports, f= downloads),
 each rule tried with the bad input people really make.
 
 The tests run on a database of their own (the small demo city, seed 7), made here and dropped
@@ -28,8 +28,9 @@ from pyproj import Geod
 from shapely.geometry import Polygon, mapping
 
 from geodata import crs as crsmod
-from mapsvc import exchange, imports
-from mapsvc.db import engine_for, libpq_dsn
+from mapsvc.exchange import formats as exchange
+from mapsvc.exchange import imports
+from mapsvc.infra.db import engine_for, libpq_dsn
 from tests.conftest import DEMO_SEED, _drop_database, _migrated_database, client_of
 
 GEOD = Geod(ellps="WGS84")

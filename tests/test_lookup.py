@@ -113,8 +113,8 @@ def test_network_distance_matches_a_pgrouting_route_between_vertices(client, con
         WHERE v.geom && ST_Expand(ST_SetSRID(ST_MakePoint(109.7345, 38.2852), 4326), 0.01)
         ORDER BY v.id LIMIT 2 OFFSET 3""",
     )[0:2]
-    from mapsvc import lookup
-    from mapsvc.db import cursor
+    from mapsvc.lookup import service as lookup
+    from mapsvc.infra.db import cursor
 
     expected = rows(
         conn,
@@ -320,8 +320,8 @@ def test_precomputed_walks_agree_with_routing_on_the_fly(conn, reach_m):
     # any reach, each answer must equal a pgRouting search over the whole network
     from psycopg2.extras import RealDictCursor
 
-    from mapsvc import lookup
-    from mapsvc.sql import query
+    from mapsvc.lookup import service as lookup
+    from mapsvc.lookup.service import query
 
     cur = conn.cursor(cursor_factory=RealDictCursor)
     cur.execute("SELECT refresh_road_walks(%s)", (reach_m,))  # rolled back after the test

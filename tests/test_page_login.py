@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from mapsvc import accounts
-from mapsvc.db import cursor
+from mapsvc.access import accounts
+from mapsvc.infra.db import cursor
 
 SHOTS = Path(__file__).parent / "screenshots"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}

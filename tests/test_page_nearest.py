@@ -32,7 +32,7 @@ MIN_TOUCH_PX = 44
 @pytest.fixture(scope="module")
 def demo_point(db_url: str) -> tuple[float, float]:
     """A point inside the first grid of the demo city (lon, lat), chosen from the data."""
-    from mapsvc.db import libpq_dsn
+    from mapsvc.infra.db import libpq_dsn
 
     conn = psycopg2.connect(libpq_dsn(db_url))
     try:

@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from mapsvc.db import libpq_dsn
+from mapsvc.infra.db import libpq_dsn
 
 SHOTS = Path(__file__).parent / "screenshots"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}

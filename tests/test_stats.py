@@ -14,8 +14,8 @@ import psycopg2
 import pytest
 from psycopg2.extras import RealDictCursor
 
-from mapsvc import coverage as cov
-from mapsvc.db import libpq_dsn
+from mapsvc.coverage import service as cov
+from mapsvc.infra.db import libpq_dsn
 
 DISTRICT_ORG = """(SELECT o.path FROM party_orgs o
                    JOIN admin_areas a ON a.code = o.admin_area_code AND a.level = 'district'

@@ -286,7 +286,7 @@ def test_kiosk_open_lets_anonymous_see_aggregates_only(db_url):
 # ------------------------------------------------------------------ the tile cache
 def test_layer_tables_cover_every_table_their_sql_reads(conn):
     """A cached layer lists every table it reads, so no change leaves a stale tile."""
-    from mapsvc.features import _source
+    from mapsvc.ogc.features import _source
 
     for layer in all_layers().values():
         if not layer.tables:

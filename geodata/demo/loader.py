@@ -12,7 +12,7 @@ import psycopg2
 import shapely
 
 from geodata.demo.generator import City, generate
-from mapsvc.db import libpq_dsn
+from mapsvc.infra.db import libpq_dsn
 
 # children first when emptying, parents first when loading
 TABLES = (

@@ -1,0 +1,437 @@
+"""Accounts, API tokens and the audit log: the service functions (each takes a cursor).
+
+mapsvc.access enforces them on every request. Passwords are hashed with
+Argon2id (argon2-cffi); API tokens are random (secrets.token_urlsafe(32)) and only their
+SHA-256 is stored, so the database never holds a usable token. The audit log is append-only
+(a trigger refuses UPDATE, DELETE and TRUNCATE).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from mapsvc.infra import sql as sqlmod
+from mapsvc.records.validation import Invalid, Problem
+
+ROLES = ("admin", "org_admin", "secretary", "grid_worker", "viewer", "kiosk")
+UNSCOPED_ROLES = ("admin", "kiosk")  # admins see everything; kiosks only totals
+NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+MIN_PASSWORD = 10
+MAX_PASSWORD = 1024  # hashing is deliberately slow; do not hash megabytes
+MAX_TOKEN_DAYS = 3650
+
+_hasher = PasswordHasher()  # Argon2id, the library's current recommended parameters
+# verified against when the user is unknown, so a wrong name costs as long as a wrong password
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+_USER_COLUMNS = (
+    "u.id, u.name, u.display_name, u.role, u.scope_org_code AS scope_code, "
+    "o.id AS scope_org_id, o.path::text AS scope_path, o.admin_area_code AS scope_area_code, "
+    "u.grid_codes, u.session_gen, u.active, u.created_at"
+)
+# an account whose scope org was dissolved or removed keeps no scope: it sees nothing personal
+_USER_FROM = "users u LEFT JOIN party_orgs o ON o.code = u.scope_org_code AND o.status = 'active'"
+
+
+def _rows(cur) -> list[dict]:
+    """Rows of the last statement as dicts, whatever the cursor's factory."""
+    rows = cur.fetchall()
+    if rows and isinstance(rows[0], dict):
+        return [dict(r) for r in rows]
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in rows]
+
+
+def _one(cur) -> dict | None:
+    rows = _rows(cur)
+    return rows[0] if rows else None
+
+
+def _problem(field: str | None, code: str, zh: str, en: str) -> Problem:
+    return Problem(field, code, zh, en)
+
+
+def hash_token(token: str) -> str:
+    """The SHA-256 (hex) under which a token is stored."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def generate_password() -> str:
+    """A strong random password (24 URL-safe characters, 144 bits)."""
+    return secrets.token_urlsafe(18)
+
+
+def get_user(cur, name: str) -> dict | None:
+    """The user called name (active or not), without the password hash."""
+    cur.execute(f"SELECT {_USER_COLUMNS} FROM {_USER_FROM} WHERE u.name = %s", (name,))
+    return _one(cur)
+
+
+def get_user_by_id(cur, user_id: int) -> dict | None:
+    """The user with this id (active or not), without the password hash."""
+    cur.execute(f"SELECT {_USER_COLUMNS} FROM {_USER_FROM} WHERE u.id = %s", (user_id,))
+    return _one(cur)
+
+
+def set_active(cur, name: str, active: bool) -> bool:
+    """Enable or disable an account; disabling logs out its sessions. False if unknown."""
+    cur.execute(
+        "UPDATE users SET active = %s, session_gen = session_gen + 1 WHERE name = %s RETURNING 1",
+        (active, name),
+    )
+    return cur.fetchone() is not None
+
+
+def set_password(cur, name: str, password: str) -> None:
+    """A new password (logs out every session of the account). Raises Invalid."""
+    if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise Invalid(
+            [
+                _problem(
+                    "password",
+                    "bad_password",
+                    f"密码须为 {MIN_PASSWORD}–{MAX_PASSWORD} 个字符",
+                    f"the password must have {MIN_PASSWORD}-{MAX_PASSWORD} characters",
+                )
+            ]
+        )
+    cur.execute(
+        "UPDATE users SET password_hash = %s, session_gen = session_gen + 1 WHERE name = %s "
+        "RETURNING 1",
+        (_hasher.hash(password), name),
+    )
+    if cur.fetchone() is None:
+        raise Invalid(
+            [_problem("name", "unknown_user", f"没有用户 {name}", f"no user named {name}")]
+        )
+
+
+def recent_login_failures(cur, name: str, remote_addr: str | None, seconds: int) -> tuple[int, int]:
+    """Failed logins in the last `seconds`: (for this account name, from this address)."""
+    cur.execute(
+        "SELECT (SELECT count(*) FROM audit_log WHERE action = 'login_failed' AND target = %s"
+        "        AND at > now() - make_interval(secs => %s)) AS by_name,"
+        "       (SELECT count(*) FROM audit_log WHERE action = 'login_failed' AND remote_addr = %s"
+        "        AND at > now() - make_interval(secs => %s)) AS by_addr",
+        (f"user:{name}", seconds, remote_addr, seconds),
+    )
+    row = _one(cur)
+    return row["by_name"], row["by_addr"]
+
+
+def list_users(cur) -> list[dict]:
+    """Every user, with how many usable tokens each has."""
+    cur.execute(
+        f"SELECT {_USER_COLUMNS}, u.password_hash IS NOT NULL AS has_password, "
+        "(SELECT count(*) FROM api_tokens t WHERE t.user_id = u.id AND t.revoked_at IS NULL"
+        " AND (t.expires_at IS NULL OR t.expires_at > now())) AS tokens "
+        f"FROM {_USER_FROM} ORDER BY u.name"
+    )
+    return _rows(cur)
+
+
+def add_user(
+    cur,
+    name: str,
+    role: str,
+    scope_code: str | None,
+    password: str | None,
+    display_name: str | None = None,
+    grid_codes: list[str] | tuple[str, ...] = (),
+) -> dict:
+    """Create an account; password None makes a token-only account. Raises Invalid."""
+    problems: list[Problem] = []
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        problems.append(
+            _problem(
+                "name",
+                "bad_name",
+                "用户名须为 1–64 个字母、数字或 _ . -",
+                "name must be 1-64 characters of letters, digits, _ . -",
+            )
+        )
+    if role not in ROLES:
+        problems.append(
+            _problem(
+                "role",
+                "bad_role",
+                f"角色须为 {', '.join(ROLES)} 之一",
+                f"role must be one of {', '.join(ROLES)}",
+            )
+        )
+    scope_id = None
+    if role == "admin" and scope_code:
+        problems.append(
+            _problem(
+                "scope",
+                "admin_scope",
+                "管理员管理整棵组织树，不设范围",
+                "an admin sees the whole org tree and takes no scope",
+            )
+        )
+    elif role == "kiosk" and not scope_code:
+        pass  # a kiosk shows the whole city's totals unless given a scope
+    elif role in ROLES and role != "admin":
+        if not scope_code:
+            problems.append(
+                _problem(
+                    "scope",
+                    "scope_required",
+                    f"角色 {role} 须指定所管辖的党组织（--scope 组织代码）",
+                    f"role {role} needs a scope: the code of an org (--scope ORG_CODE)",
+                )
+            )
+        else:
+            cur.execute("SELECT id, status FROM party_orgs WHERE code = %s", (scope_code,))
+            org = _one(cur)
+            if org is None:
+                problems.append(
+                    _problem(
+                        "scope",
+                        "unknown_scope",
+                        f"没有代码为 {scope_code} 的党组织",
+                        f"no org has the code {scope_code}",
+                    )
+                )
+            elif org["status"] != "active":
+                problems.append(
+                    _problem(
+                        "scope",
+                        "dissolved_scope",
+                        f"党组织 {scope_code} 已撤销",
+                        f"org {scope_code} is dissolved",
+                    )
+                )
+            else:
+                scope_id = org["id"]
+    grid_codes = sorted(set(grid_codes or ()))
+    if grid_codes and role != "grid_worker":
+        problems.append(
+            _problem(
+                "grids",
+                "grids_for_grid_workers",
+                "只有网格员可指定网格",
+                "only grid workers have grids",
+            )
+        )
+    elif grid_codes:
+        cur.execute(
+            "SELECT array_agg(code) AS found FROM grids WHERE code = ANY(%s)", (grid_codes,)
+        )
+        missing = sorted(set(grid_codes) - set(_one(cur)["found"] or []))
+        if missing:
+            problems.append(
+                _problem(
+                    "grids",
+                    "unknown_grid",
+                    f"没有这些网格：{', '.join(missing)}",
+                    f"no such grids: {', '.join(missing)}",
+                )
+            )
+    if password is not None:
+        if len(password) < MIN_PASSWORD:
+            problems.append(
+                _problem(
+                    "password",
+                    "short_password",
+                    f"密码至少 {MIN_PASSWORD} 个字符",
+                    f"the password must have at least {MIN_PASSWORD} characters",
+                )
+            )
+        elif len(password) > MAX_PASSWORD:
+            problems.append(
+                _problem(
+                    "password",
+                    "long_password",
+                    f"密码最多 {MAX_PASSWORD} 个字符",
+                    f"the password may have at most {MAX_PASSWORD} characters",
+                )
+            )
+    if display_name is not None and not 1 <= len(display_name) <= 128:
+        problems.append(
+            _problem(
+                "display_name",
+                "bad_display_name",
+                "显示名须为 1–128 个字符",
+                "display_name must have 1-128 characters",
+            )
+        )
+    if not problems:
+        cur.execute("SELECT 1 FROM users WHERE name = %s", (name,))
+        if cur.fetchone():
+            problems.append(
+                _problem("name", "name_taken", f"用户名 {name} 已存在", f"the name {name} is taken")
+            )
+    if problems:
+        raise Invalid(problems)
+    pw_hash = _hasher.hash(password) if password is not None else None
+    cur.execute(
+        "INSERT INTO users (name, display_name, role, scope_org_code, password_hash, grid_codes) "
+        "VALUES (%s, %s, %s, %s, %s, %s)",
+        (name, display_name, role, scope_code if scope_id else None, pw_hash, grid_codes),
+    )
+    return get_user(cur, name)
+
+
+def verify_password(cur, name: str, password: str) -> dict | None:
+    """The active user when name and password match, else None (same cost either way)."""
+    cur.execute(
+        f"SELECT {_USER_COLUMNS}, u.password_hash FROM {_USER_FROM} WHERE u.name = %s AND u.active",
+        (name,),
+    )
+    row = _one(cur)
+    stored = row["password_hash"] if row else None
+    if not isinstance(password, str) or len(password) > MAX_PASSWORD:
+        return None
+    try:
+        _hasher.verify(stored or _DUMMY_HASH, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return None
+    if stored is None:  # unknown user or token-only account: the dummy hash can't match
+        return None
+    if _hasher.check_needs_rehash(stored):
+        cur.execute(
+            "UPDATE users SET password_hash = %s WHERE id = %s", (_hasher.hash(password), row["id"])
+        )
+    row.pop("password_hash")
+    return row
+
+
+def issue_token(cur, name: str, expires_days: int | None = None, label: str | None = None) -> str:
+    """A new API token for the active user name; only its hash is stored. Raises Invalid."""
+    problems: list[Problem] = []
+    cur.execute("SELECT id FROM users WHERE name = %s AND active", (name,))
+    user = _one(cur)
+    if user is None:
+        problems.append(
+            _problem(
+                "name", "unknown_user", f"没有启用的用户 {name}", f"no active user named {name}"
+            )
+        )
+    if expires_days is not None and (
+        isinstance(expires_days, bool)
+        or not isinstance(expires_days, int)
+        or not 1 <= expires_days <= MAX_TOKEN_DAYS
+    ):
+        problems.append(
+            _problem(
+                "expires",
+                "bad_expiry",
+                f"有效天数须为 1–{MAX_TOKEN_DAYS}",
+                f"expiry must be 1-{MAX_TOKEN_DAYS} days",
+            )
+        )
+    if problems:
+        raise Invalid(problems)
+    token = secrets.token_urlsafe(32)
+    cur.execute(
+        "INSERT INTO api_tokens (user_id, token_hash, label, expires_at) VALUES "
+        "(%s, %s, %s, CASE WHEN %s::int IS NULL THEN NULL "
+        "ELSE now() + make_interval(days => %s::int) END) RETURNING id",
+        (user["id"], hash_token(token), label, expires_days, expires_days),
+    )
+    return token
+
+
+def token_info(cur, token: str) -> dict | None:
+    """The stored row of a token (id, user, label, dates), found by its hash; not its use."""
+    cur.execute(
+        "SELECT t.id, u.name AS user_name, t.label, t.created_at, t.expires_at, t.revoked_at,"
+        " t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id"
+        " WHERE t.token_hash = %s",
+        (hash_token(token),),
+    )
+    return _one(cur)
+
+
+_TOKEN_USER = (
+    f"WITH found AS (SELECT {_USER_COLUMNS}, t.id AS token_id, t.last_used_at "
+    f"FROM api_tokens t JOIN {_USER_FROM} ON t.user_id = u.id "
+    "WHERE t.token_hash = %(token_hash)s AND t.revoked_at IS NULL "
+    "AND (t.expires_at IS NULL OR t.expires_at > now()) AND u.active), "
+    "touched AS (UPDATE api_tokens t SET last_used_at = now() FROM found "
+    "WHERE t.id = found.token_id AND (found.last_used_at IS NULL "
+    "OR found.last_used_at < now() - interval '1 minute')) "
+    "SELECT * FROM found"
+)
+
+
+def user_for_token(cur, token: str) -> dict | None:
+    """The active user a usable (unexpired, unrevoked) token belongs to, else None.
+
+    Marks the token as used now.
+    """
+    if not isinstance(token, str) or not 1 <= len(token) <= 256:
+        return None
+    # prepared (it runs before every request); last_used_at is written at most once a
+    # minute: a write and a row lock on every request serialised a client's parallel
+    # requests, e.g. a map's tiles
+    sqlmod.execute(cur, _TOKEN_USER, {"token_hash": hash_token(token)})
+    row = _one(cur)
+    if row is not None:
+        row.pop("last_used_at")
+    return row
+
+
+def revoke_token(cur, token_id: int) -> bool:
+    """Revoke a token by its id; False when there is no such unrevoked token."""
+    cur.execute(
+        "UPDATE api_tokens SET revoked_at = now() WHERE id = %s AND revoked_at IS NULL RETURNING 1",
+        (token_id,),
+    )
+    return cur.fetchone() is not None
+
+
+def record_audit(
+    cur,
+    user_name: str | None,
+    action: str,
+    target: str | None,
+    detail: dict | None = None,
+    remote_addr: str | None = None,
+) -> int:
+    """Append one row to the audit log (in the caller's transaction); its id."""
+    cur.execute(
+        "INSERT INTO audit_log (user_name, action, target, detail, remote_addr) "
+        "VALUES (%s, %s, %s, %s::jsonb, %s) RETURNING id",
+        (
+            user_name,
+            action,
+            target,
+            json.dumps(detail or {}, ensure_ascii=False, default=str),
+            remote_addr,
+        ),
+    )
+    return _one(cur)["id"]
+
+
+def audit_entries(
+    cur, since_seconds: int | None = None, user: str | None = None, limit: int = 1000
+) -> list[dict]:
+    """Audit rows, oldest first: newer than since_seconds ago, by or about user (the actor,
+    or the target `user:NAME`), the last `limit` of them."""
+    cur.execute(
+        "SELECT * FROM (SELECT id, at, user_name, action, target, detail, remote_addr "
+        "FROM audit_log WHERE (%s::int IS NULL OR at >= now() - make_interval(secs => %s::int))"
+        " AND (%s::text IS NULL OR user_name = %s OR target = 'user:' || %s)"
+        " ORDER BY at DESC, id DESC LIMIT %s) last ORDER BY at, id",
+        (since_seconds, since_seconds, user, user, user, limit),
+    )
+    return _rows(cur)
+
+
+def purge_positions(cur, older_than_seconds: int, actor: str | None = None, detail=None) -> dict:
+    """Delete the position reports older than the period and record it in the audit log."""
+    cur.execute("SELECT now() - make_interval(secs => %s::int) AS cutoff", (older_than_seconds,))
+    cutoff = _one(cur)["cutoff"]
+    cur.execute("DELETE FROM member_positions WHERE reported_at < %s", (cutoff,))
+    count = cur.rowcount
+    info = {"count": count, "cutoff": cutoff.isoformat(), **(detail or {})}
+    record_audit(cur, actor, "purge_positions", "member_positions", info)
+    return info

@@ -1,0 +1,166 @@
+"""Logging in and out, who am I, and the audit log for admins (pages and /api/v1)."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session
+
+from mapsvc import access
+from mapsvc.access import accounts
+from mapsvc.infra import db
+from mapsvc.http import params
+from mapsvc.domain.errors import DomainError, Forbidden
+from mapsvc.http.errors import status_of
+
+bp = Blueprint("auth", __name__)
+
+FAIL_WINDOW_S = 15 * 60
+MAX_FAILS_PER_NAME = 5  # then that account waits; a wrong guess costs the guesser, not others
+MAX_FAILS_PER_ADDR = 20
+
+TEXT = {
+    "zh": {
+        "title": "登录 · 党建电子地图",
+        "heading": "党建电子地图",
+        "sub": "请使用组织部门分配的账号登录",
+        "name": "用户名",
+        "password": "密码",
+        "submit": "登录",
+        "bad": "用户名或密码不正确",
+        "limited": "失败次数过多，请 15 分钟后再试",
+        "expired": "页面已过期，请重新登录",
+        "other": "English",
+        "other_lang": "en",
+        "note": "党员信息属于个人敏感信息，所有查看与修改均记入审计日志。",
+    },
+    "en": {
+        "title": "Log in · Party-building map",
+        "heading": "Party-building electronic map",
+        "sub": "Log in with the account your org department gave you",
+        "name": "User name",
+        "password": "Password",
+        "submit": "Log in",
+        "bad": "Wrong user name or password",
+        "limited": "Too many failed attempts: try again in 15 minutes",
+        "expired": "The page expired: please log in again",
+        "other": "中文",
+        "other_lang": "zh",
+        "note": "Members' data is sensitive personal data: every view and change is audited.",
+    },
+}
+
+
+def _lang() -> str:
+    return "en" if request.args.get("lang") == "en" else "zh"
+
+
+def _login_page(error: str | None = None, status: int = 200, name: str = ""):
+    lang = _lang()
+    html = render_template(
+        "login.html",
+        t=TEXT[lang],
+        lang=lang,
+        error=TEXT[lang][error] if error else None,
+        name=name,
+        next=access.safe_next(request.values.get("next")),
+        csrf=access.csrf_token(),
+    )
+    return html, status
+
+
+@bp.get("/login")
+@access.public
+def login():
+    """The login page (Chinese; ?lang=en for English)."""
+    return _login_page()
+
+
+@bp.post("/login")
+@access.public
+def login_post():
+    """Check the password (rate-limited per account and per address) and start a session."""
+    name = (request.form.get("name") or "").strip()[:64]
+    password = request.form.get("password") or ""
+    sent = request.form.get("csrf_token", "")
+    if not session.get("csrf") or not secrets.compare_digest(str(sent), str(session["csrf"])):
+        return _login_page("expired", 400, name)
+    addr = access.remote_addr()
+    with db.cursor(current_app.config["DATABASE_URL"]) as cur:
+        by_name, by_addr = accounts.recent_login_failures(cur, name, addr, FAIL_WINDOW_S)
+        if by_name >= MAX_FAILS_PER_NAME or by_addr >= MAX_FAILS_PER_ADDR:
+            accounts.record_audit(cur, None, "login_limited", f"user:{name}", {}, addr)
+            html, _ = _login_page("limited", 429, name)
+            return html, 429, {"Retry-After": str(FAIL_WINDOW_S)}
+        user = accounts.verify_password(cur, name, password) if name else None
+        if user is None:
+            accounts.record_audit(cur, None, "login_failed", f"user:{name}", {}, addr)
+            return _login_page("bad", 401, name)
+        if user["role"] == "kiosk":  # kiosks use tokens; nobody logs in as a screen
+            accounts.record_audit(cur, None, "login_failed", f"user:{name}", {"kiosk": True}, addr)
+            return _login_page("bad", 401, name)
+        accounts.record_audit(cur, name, "login", f"user:{name}", {}, addr)
+    access.start_session(user)
+    return redirect(access.safe_next(request.form.get("next")))
+
+
+@bp.post("/logout")
+@access.public
+def logout():
+    """End the session (a form post with the CSRF token)."""
+    p = access.principal()
+    if session.get("uid") is not None:
+        access.check_csrf()
+        with db.cursor(current_app.config["DATABASE_URL"]) as cur:
+            accounts.record_audit(cur, p.name, "logout", f"user:{p.name}", {}, access.remote_addr())
+    session.clear()
+    return redirect("/login")
+
+
+@bp.get("/api/v1/me")
+@access.aggregate
+def me():
+    """Who the caller is: name, role, scope (kiosks too); the CSRF token for page scripts."""
+    p = access.principal()
+    body = {**p.public_dict(), "role_label": access.role_label(p.role)}
+    if p.via == "session":
+        body["csrf_token"] = access.csrf_token()
+    return jsonify(body)
+
+
+def _audit_rows():
+    p = access.principal()
+    if not p.is_admin:
+        raise Forbidden("admins_only_audit")
+    since = params.duration_seconds(request.args, "since", default=24 * 3600)
+    user = (request.args.get("user") or "").strip() or None
+    limit = params.integer(request.args, "limit", default=500, lo=1, hi=10000)
+    with db.cursor(current_app.config["DATABASE_URL"]) as cur:
+        rows = accounts.audit_entries(cur, since_seconds=since, user=user, limit=limit)
+    return rows, user
+
+
+@bp.get("/api/v1/audit")
+def audit_api():
+    """The audit log, newest last (admins only): ?since=1h|7d, ?user=NAME, ?limit."""
+    rows, _ = _audit_rows()
+    for r in rows:
+        r["at"] = r["at"].isoformat()
+    return jsonify({"items": rows, "total": len(rows)})
+
+
+@bp.get("/audit")
+def audit_page():
+    """The audit log as a page for admins."""
+    try:
+        rows, user = _audit_rows()
+    except DomainError as exc:
+        return f"{exc.message} / {exc.message_en}", status_of(exc)
+    return render_template(
+        "audit.html",
+        rows=list(reversed(rows)),
+        since=request.args.get("since", "24h"),
+        user=user or "",
+        csrf=access.csrf_token(),
+        me=access.principal(),
+    )

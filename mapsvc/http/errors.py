@@ -1,0 +1,92 @@
+"""The one place a refusal becomes an HTTP answer: JSON with a code and both languages.
+
+Services raise mapsvc.domain.errors exceptions; STATUS maps each class to its status code.
+Nothing a client receives carries a stack trace; unexpected failures are logged here.
+"""
+
+from __future__ import annotations
+
+import psycopg2
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from geodata.crs import GeoInputError
+from mapsvc.domain import errors as domain
+
+STATUS: dict[type[domain.DomainError], int] = {
+    domain.BadInput: 400,
+    domain.NotLoggedIn: 401,
+    domain.Forbidden: 403,
+    domain.NotFound: 404,
+    domain.Conflict: 409,
+    domain.VersionMismatch: 412,
+    domain.TooLarge: 413,
+    domain.Rejected: 422,
+    domain.VersionRequired: 428,
+    domain.TooMany: 429,
+    domain.Unavailable: 503,
+}
+HEADERS: dict[type[domain.DomainError], dict[str, str]] = {
+    domain.Unavailable: {"Retry-After": "2"},
+}
+
+
+def status_of(exc: domain.DomainError) -> int:
+    """The HTTP status for a domain error (its nearest class in STATUS; 400 by default)."""
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+class ApiError(Exception):
+    """A refusal with its status and words written out (older routes; prefer domain errors)."""
+
+    def __init__(self, status: int, code: str, message: str, message_en: str, **extra):
+        super().__init__(message_en)
+        self.status = status
+        self.body = {"code": code, "message": message, "message_en": message_en, **extra}
+
+
+def bad_request(code: str, message: str, message_en: str, **extra) -> ApiError:
+    """A 400 with the given code and messages (older routes; prefer domain.BadInput)."""
+    return ApiError(400, code, message, message_en, **extra)
+
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+
+
+def register(app: Flask) -> None:
+    """Install the JSON error handlers on app."""
+
+    @app.errorhandler(domain.DomainError)
+    def _domain_error(exc: domain.DomainError):
+        return jsonify(exc.as_dict()), status_of(exc), HEADERS.get(type(exc), {})
+
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError):
+        return jsonify(exc.body), exc.status
+
+    @app.errorhandler(GeoInputError)
+    def _geo_error(exc: GeoInputError):
+        return jsonify(
+            {"code": exc.code, "message": exc.message, "message_en": exc.message_en}
+        ), 400
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        if not request.path.startswith(("/api/", "/ogc")):
+            return exc
+        key = _HTTP_CODES.get(exc.code or 500)
+        err = domain.DomainError(key) if key else domain.DomainError("http_error", name=exc.name)
+        return jsonify(err.as_dict()), exc.code
+
+    @app.errorhandler(psycopg2.OperationalError)
+    def _database_down(exc: Exception):
+        app.logger.warning("database unavailable on %s %s: %s", request.method, request.path, exc)
+        return _domain_error(domain.Unavailable("database_unavailable"))
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return jsonify(domain.DomainError("internal_error").as_dict()), 500

@@ -1,0 +1,135 @@
+"""Settings read from the environment, in one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    """Where the private development PostgreSQL cluster lives and listens."""
+
+    var_dir: Path
+    port: int
+    bindir: Path
+    dbname: str = "mapsvc"
+    superuser: str = "mapsvc"
+
+    @property
+    def pg_dir(self) -> Path:
+        """Folder holding the cluster's data, socket and log."""
+        return self.var_dir / "pg"
+
+
+def cluster_settings() -> ClusterSettings:
+    """Read the private cluster's settings (MAPSVC_VAR, MAPSVC_PG_PORT, PG_BINDIR)."""
+    return ClusterSettings(
+        var_dir=Path(os.environ.get("MAPSVC_VAR", PROJECT_ROOT / "var")).resolve(),
+        port=int(os.environ.get("MAPSVC_PG_PORT", "55432")),
+        bindir=Path(os.environ.get("PG_BINDIR", "/usr/lib/postgresql/15/bin")),
+    )
+
+
+def libpq_dsn(url: str) -> str:
+    """A URL psycopg2 accepts, from an SQLAlchemy-style one."""
+    return url.replace("postgresql+psycopg2://", "postgresql://")
+
+
+def external_database_url() -> str | None:
+    """DATABASE_URL when the operator points the service at an existing PostGIS."""
+    return os.environ.get("DATABASE_URL") or None
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    return default if raw is None else raw.strip().lower() in ("1", "true", "yes", "on")
+
+
+def secret_key() -> str:
+    """The key signing session cookies: MAPSVC_SECRET_KEY, else one made once and kept in
+    var/secret_key (so every worker and restart shares it)."""
+    if os.environ.get("MAPSVC_SECRET_KEY"):
+        return os.environ["MAPSVC_SECRET_KEY"]
+    import secrets
+
+    path = Path(os.environ.get("MAPSVC_VAR", PROJECT_ROOT / "var")) / "secret_key"
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(key)
+        return key
+    except OSError:
+        return path.read_text(encoding="ascii").strip()
+
+
+def access_settings() -> dict:
+    """Flask settings for sessions and kiosks, from the environment."""
+    from datetime import timedelta
+
+    return {
+        "SECRET_KEY": secret_key(),
+        "SESSION_COOKIE_NAME": "mapsvc_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        # Secure by default: browsers keep Secure cookies on http://localhost too; set
+        # MAPSVC_COOKIE_SECURE=0 only for a plain-http intranet host name
+        "SESSION_COOKIE_SECURE": _flag("MAPSVC_COOKIE_SECURE", True),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+        # aggregate-only pages and endpoints (the large screen) open without login
+        "KIOSK_OPEN": _flag("MAPSVC_KIOSK_OPEN", False),
+        # extra origins the map may load base-map tiles from (CSP img-src)
+        # (by default those of MAPSVC_BASEMAP)
+        "BASEMAP_ORIGINS": os.environ.get("MAPSVC_BASEMAP_ORIGINS") or basemap_origins(),
+    }
+
+
+def basemap_settings(overrides=None) -> tuple[str, str | None]:
+    """The map page's base map (MAPSVC_BASEMAP: none, tianditu or an XYZ URL template) and key.
+
+    `overrides` (the app's config) wins over the environment. A URL must hold {z}, {x} and
+    {y}; anything else falls back to none, the default: the page draws its own boundaries and
+    roads, which is what an intranet without internet needs.
+    """
+    overrides = overrides or {}
+    raw = str(overrides.get("MAPSVC_BASEMAP") or os.environ.get("MAPSVC_BASEMAP") or "none")
+    key = overrides.get("MAPSVC_TIANDITU_KEY") or os.environ.get("MAPSVC_TIANDITU_KEY") or None
+    choice = raw.strip()
+    if choice.lower() in ("none", "tianditu"):
+        return choice.lower(), key
+    if choice.startswith(("http://", "https://", "/")) and all(
+        part in choice for part in ("{z}", "{x}", "{y}")
+    ):
+        return choice, key
+    import logging
+
+    logging.getLogger(__name__).warning(
+        "MAPSVC_BASEMAP=%r is neither none, tianditu nor an XYZ URL with {z}/{x}/{y}; using none",
+        raw,
+    )
+    return "none", key
+
+
+def basemap_origins(overrides=None) -> str:
+    """The origins the configured base map loads tiles from (for the CSP), space-separated."""
+    from urllib.parse import urlsplit
+
+    choice, key = basemap_settings(overrides)
+    if choice == "tianditu" and key:
+        return " ".join(f"https://t{i}.tianditu.gov.cn" for i in range(8))
+    if choice.startswith(("http://", "https://")):
+        url = urlsplit(choice.replace("{s}", "*"))
+        return f"{url.scheme}://{url.netloc}"
+    return ""
+
+
+def tile_cache_mb() -> int:
+    """Memory for hot vector tiles per worker, MAPSVC_TILE_CACHE_MB (0 turns the cache off)."""
+    return max(0, int(os.environ.get("MAPSVC_TILE_CACHE_MB", "64")))

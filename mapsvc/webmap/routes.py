@@ -1,0 +1,67 @@
+"""/api/v1 endpoints behind the map page: an org's record for the side panel, and branch
+counts per street or town (the branches layer at low zoom, an aggregate without people)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+
+from mapsvc import access
+from mapsvc.infra import db
+from mapsvc.http.errors import ApiError
+from mapsvc.webmap.summary import org_summary
+from mapsvc.infra.sql import Queries, execute
+
+query = Queries(__file__)
+
+bp = Blueprint("map_api", __name__, url_prefix="/api/v1")
+
+BIGINT_MAX = 2**63 - 1
+
+
+def _cursor():
+    return db.cursor(current_app.config["DATABASE_URL"])
+
+
+@bp.get("/orgs/<int:org_id>/summary")
+def org_summary_view(org_id: int):
+    """Name, code, category, parent chain, secretary, members, mobile members, nearest point."""
+    if org_id > BIGINT_MAX:
+        org = None
+    else:
+        with _cursor() as cur:
+            org = org_summary(cur, org_id)
+    if org is None:
+        raise ApiError(404, "not_found", f"党组织 {org_id} 不存在", f"org {org_id} not found")
+    return jsonify(org)
+
+
+@bp.get("/branch-counts")
+@access.aggregate
+def branch_counts():
+    """Branches and their members per street or town, as GeoJSON points."""
+    with _cursor() as cur:
+        execute(cur, query("branch_counts"), {})
+        rows = cur.fetchall()
+    return jsonify(
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "id": r["code"],
+                    "geometry": {
+                        "type": "Point",
+                        "coordinates": [round(r["lon"], 7), round(r["lat"], 7)],
+                    },
+                    "properties": {
+                        "code": r["code"],
+                        "name": r["name"],
+                        "level": r["level"],
+                        "count": r["branches"],
+                        "members": r["members"],
+                    },
+                }
+                for r in rows
+            ],
+        }
+    )
