@@ -93,4 +93,8 @@ MESSAGES: dict[str, Words] = {
     "admins_only_audit": Words(
         "只有系统管理员可查看审计日志", "only admins see the audit log", code="forbidden"
     ),
+    # ---------------------------------------------------------------- routes (request shapes)
+    # ---------------------------------------------------------------- services (lookup, coverage, positions, stats, map)
+    # ---------------------------------------------------------------- records and their validation
+    # ---------------------------------------------------------------- files in and out (exchange)
 }
