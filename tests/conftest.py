@@ -2,12 +2,16 @@
 
 The server is the private cluster (started when needed) or the one DATABASE_URL names; the
 test database gets a unique name on it, the migrations, and the `small` demo city.
+
+Tests live in one folder per kind; the folder gives their markers (KINDS), so a new file is
+marked by where it is put: `pytest -m "not browser and not slow"` is the fast loop.
 """
 
 from __future__ import annotations
 
 import os
 import uuid
+from pathlib import Path
 
 import psycopg2
 import pytest
@@ -19,6 +23,42 @@ from mapsvc.infra.config import external_database_url
 from mapsvc.infra.db import database_url, engine_for, libpq_dsn
 
 DEMO_SEED = 7
+
+# the markers each folder's tests get; the markers are registered in pyproject.toml
+KINDS: dict[str, tuple[str, ...]] = {
+    "unit": (),
+    "api": ("db",),
+    "pages": ("db", "browser"),
+    "fuzz": ("db", "fuzz", "slow"),
+    "durability": ("db", "durability", "slow"),
+}
+TESTS = Path(__file__).parent
+# a test that asks for one of these fixtures needs PostgreSQL, whatever its folder
+DB_FIXTURES = frozenset({"server_url"})
+
+
+def kind_of(path: Path) -> str | None:
+    """The kind folder (unit, api, …) a test file lies in, None outside tests/<kind>/."""
+    try:
+        parts = Path(path).resolve().relative_to(TESTS.resolve()).parts
+    except ValueError:
+        return None
+    return parts[0] if len(parts) > 1 and parts[0] in KINDS else None
+
+
+def markers_for(path: Path, fixturenames) -> list[str]:
+    """The markers a test gets from its folder and from the fixtures it uses."""
+    names = list(KINDS.get(kind_of(path) or "", ()))
+    if "db" not in names and DB_FIXTURES.intersection(fixturenames):
+        names.append("db")
+    return names
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test by its folder (see KINDS) and by whether it needs the database."""
+    for item in items:
+        for name in markers_for(item.path, getattr(item, "fixturenames", ())):
+            item.add_marker(name)
 
 
 @pytest.fixture(scope="session")
@@ -173,10 +213,7 @@ def client_for(db_url: str):
     return make
 
 
-# ------------------------------------------------------------------ pages in a real browser
-CHROMIUM = "/usr/bin/chromium"  # Debian's package: `make test` installs it
-
-
+# ------------------------------------------------------------------ a live HTTP server (pages, OGC clients)
 @pytest.fixture(scope="session")
 def base_url(db_url: str):
     """The app on a free local port, served by a real HTTP server in a background thread."""
@@ -196,19 +233,3 @@ def base_url(db_url: str):
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """Headless Chromium driven by Playwright (no browser download: the system one)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        )
-        try:
-            yield b
-        finally:
-            b.close()

@@ -102,7 +102,7 @@ def test_serve_answers_health_over_http(db_url, workers):
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        cwd=Path(__file__).parent.parent,
+        cwd=Path(__file__).parents[2],  # the repository
     )
     try:
         deadline = time.monotonic() + 30

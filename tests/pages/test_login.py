@@ -13,7 +13,7 @@ import pytest
 from mapsvc.access import accounts
 from mapsvc.infra.db import cursor
 
-SHOTS = Path(__file__).parent / "screenshots"
+SHOTS = Path(__file__).parents[1] / "screenshots"  # tests/screenshots/
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 

@@ -19,7 +19,7 @@ import shapely.geometry
 from layers import all_layers
 from tests.conftest import authorized
 
-SHOTS = Path(__file__).parent / "screenshots"
+SHOTS = Path(__file__).parents[1] / "screenshots"  # tests/screenshots/
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 MAP = ".folium-map"
 

@@ -20,7 +20,7 @@ import psycopg2
 import pypinyin
 import pytest
 
-SHOTS = Path(__file__).parent / "screenshots"
+SHOTS = Path(__file__).parents[1] / "screenshots"  # tests/screenshots/
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 WIDTH, HEIGHT = 390, 844
 MIN_TOUCH_PX = 44

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-SHOTS = Path(__file__).parent / "screenshots"
+SHOTS = Path(__file__).parents[1] / "screenshots"  # tests/screenshots/
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from mapsvc.infra.db import libpq_dsn
 
-SHOTS = Path(__file__).parent / "screenshots"
+SHOTS = Path(__file__).parents[1] / "screenshots"  # tests/screenshots/
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 CHARTS = ["age", "category", "map", "streets", "flows"]
 
