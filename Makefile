@@ -1,11 +1,12 @@
-# 党建电子地图 — two commands: `make run` serves at http://127.0.0.1:$(PORT), `make test` runs the suite.
+# 党建电子地图 — two commands: `make run` serves at http://127.0.0.1:$(PORT), `make test` runs the suite
+# (`make test-fast`: all but the browser and slow tests; `make lint`: ruff and ESLint).
 PORT ?= 5000
 SCALE ?= city
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup system venv db run test bench lint clean-db
+.PHONY: setup system venv db run test test-fast bench lint clean-db
 
 ## everything but serving: system packages, .venv, the database with the demo city
 setup: system venv db
@@ -33,13 +34,25 @@ test: setup
 	@scripts/system-packages.sh --test
 	$(BIN)/pytest
 
+## the quick loop: no browser (tests/pages), nothing slow (tests/fuzz, tests/durability, big loads)
+test-fast: setup
+	@scripts/system-packages.sh --test
+	$(BIN)/pytest -m "not browser and not slow"
+
 bench: setup
 	@scripts/system-packages.sh --bench
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench
 
-lint: venv
+## ruff for Python, ESLint (pinned in package-lock.json) for web/static/js
+lint: venv node_modules/.package-lock.json
 	$(BIN)/ruff check .
+	npx --no-install eslint web/static/js eslint.config.js
+
+# npm ci rewrites node_modules (and this file) whenever the lock file is newer
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "make lint needs Node.js 18+ and npm (Debian: nodejs npm)" >&2; exit 1; }
+	npm ci --silent --no-audit --no-fund
 
 ## stop the private cluster and delete it (data included)
 clean-db: venv

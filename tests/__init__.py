@@ -1,0 +1,1 @@
+"""The test suite, one package per kind (unit, api, pages, fuzz, durability)."""

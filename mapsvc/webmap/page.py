@@ -45,6 +45,7 @@ PAGE_JS = [
     ("vectorgrid", f"{VECTORGRID}/Leaflet.VectorGrid.bundled.min.js"),
     ("markercluster", f"{MARKERCLUSTER}/leaflet.markercluster.js"),
     ("i18n", "js/i18n.js"),
+    ("common", "js/common.js"),
     ("map_page", "js/map.js"),
 ]
 PAGE_CSS = [
@@ -55,6 +56,7 @@ PAGE_CSS = [
 EXPORT_JS = [
     PAGE_JS[0],
     ("i18n", "js/i18n.js"),
+    ("common", "js/common.js"),
     ("map_page", "js/map.js"),
     ("map_export", "js/map-export.js"),
 ]

@@ -1,0 +1,1 @@
+"""HTTP and service tests against the test database."""

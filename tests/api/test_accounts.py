@@ -268,6 +268,7 @@ def test_audit_log_refuses_update_delete_and_truncate(dsn):
     assert q(dsn, "SELECT action FROM audit_log WHERE id = %s", (rid,)) == [("test_entry",)]
 
 
+@pytest.mark.slow  # several CLI processes, each importing the whole service
 def test_audit_command_lists_a_users_entries(db_url, names):
     name, other = names("aud"), names("aud")
     for n in (name, other):

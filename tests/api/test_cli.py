@@ -65,6 +65,7 @@ def test_demo_load_if_empty_leaves_existing_data_alone(db_url):
     assert counts(db_url) == before
 
 
+@pytest.mark.slow  # loads the small city twice
 def test_demo_load_replaces_data_and_is_deterministic(db_url):
     from tests.conftest import DEMO_SEED
 
@@ -93,6 +94,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow  # starts gunicorn and waits for its workers
 @pytest.mark.parametrize("workers", [1, 2])
 def test_serve_answers_health_over_http(db_url, workers):
     port = _free_port()

@@ -796,6 +796,7 @@ def test_list_endpoint_downloads_import_back(tmp_path, client, url, fmt):
 
 
 # ------------------------------------------------------------------ command line
+@pytest.mark.slow  # an import and an export through the CLI, one process each
 def test_cli_import_and_export(tmp_path, url, db):
     env = {**os.environ, "DATABASE_URL": url}
     cli = [sys.executable, "-m", "mapsvc.cli"]

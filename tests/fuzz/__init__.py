@@ -1,0 +1,1 @@
+"""schemathesis fuzzing of /api/v1 and /ogc."""

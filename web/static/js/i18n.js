@@ -569,7 +569,7 @@
   try {
     var saved = global.localStorage && global.localStorage.getItem(STORAGE_KEY);
     if (saved && STRINGS[saved]) current = saved;
-  } catch (e) { /* storage may be disabled */ }
+  } catch { /* storage may be disabled */ }
 
   function t(key, vars) {
     var table = STRINGS[current] || STRINGS["zh-CN"];
@@ -609,7 +609,7 @@
   function setLang(lang) {
     if (!STRINGS[lang]) return;
     current = lang;
-    try { global.localStorage && global.localStorage.setItem(STORAGE_KEY, lang); } catch (e) { /* ignore */ }
+    try { global.localStorage && global.localStorage.setItem(STORAGE_KEY, lang); } catch { /* ignore */ }
     applyI18n();
     listeners.forEach(function (fn) { fn(lang); });
   }

@@ -1,11 +1,12 @@
 /* The exported view of /map: one HTML file with Leaflet, the features of the view and this
  * script written inside, so it opens offline (file://). Styles and legend come from map.js
- * (MapPage), the words from i18n.js; the file keeps the language it was exported in.
+ * (MapPage), elements from common.js (MapsvcCommon), the words from i18n.js; the file keeps
+ * the language it was exported in.
  * The container's data-features says how many features were drawn. */
 (function (global) {
   "use strict";
 
-  var P = global.MapPage, I = global.I18N, t = I.t, h = P.h;
+  var P = global.MapPage, I = global.I18N, t = I.t, h = global.MapsvcCommon.h;
 
   function start(map, config) {
     if (config.lang && config.lang !== I.lang()) I.setLang(config.lang);

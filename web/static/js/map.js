@@ -2,7 +2,7 @@
  * takes the map over: the layers of the catalog (vector tiles, clustered points, aggregates at
  * low zoom), the layer switcher with its legend, the org record panel, search and export.
  *
- * MapPage.start(map, config) is called by the page; config comes from mapsvc/map_page.py:
+ * MapPage.start(map, config) is called by the page; config comes from mapsvc/webmap/page.py:
  *   layers: [{id, title: {zh, en}, kind: point|line|polygon, render: tiles|cluster, tiles,
  *             items, minzoom, maxzoom, style, visible, record, properties, aggregate}],
  *   bounds: [[s, w], [n, e]] (the city view), urls: {search, summary, export}.
@@ -15,41 +15,10 @@
   var I = global.I18N;
   var t = I.t;
 
-  function h(tag, attrs, children) {
-    var el = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === "text") el.textContent = attrs[k];
-      else if (k === "class") el.className = attrs[k];
-      else if (attrs[k] !== null && attrs[k] !== undefined) el.setAttribute(k, attrs[k]);
-    });
-    (children || []).forEach(function (c) {
-      if (c !== null && c !== undefined) el.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
-    });
-    return el;
-  }
-
-  function $(sel) { return document.querySelector(sel); }
-
-  function getJSON(url) {
-    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (resp) {
-        return resp.json().catch(function () { return null; }).then(function (body) {
-          if (!resp.ok) {
-            var err = new Error(I.serverMessage(body) || t("serverError", { status: resp.status }));
-            err.status = resp.status;
-            throw err;
-          }
-          return body;
-        });
-      });
-  }
+  var C = global.MapsvcCommon;
+  var h = C.h, $ = C.$, getJSON = C.getJSON, distance = C.distance;
 
   function title(def) { return I.isZh() ? def.title.zh : (def.title.en || def.title.zh); }
-
-  function distance(m) {
-    if (m === null || m === undefined) return "—";
-    return m < 1000 ? t("distanceM", { n: Math.round(m) }) : t("distanceKm", { n: (m / 1000).toFixed(1) });
-  }
 
   function label(prefix, value) {
     return value && I.has(prefix + value) ? t(prefix + value) : (value || "—");
@@ -557,16 +526,8 @@
       button.disabled = true;
       showStatus("");
       // fetched, not navigated to: a refusal shows here instead of replacing the page
-      fetch(url, { credentials: "same-origin" }).then(function (resp) {
-        if (resp.ok) return resp.blob();
-        return resp.json().catch(function () { return null; }).then(function (body) {
-          throw new Error(I.serverMessage(body) || t("serverError", { status: resp.status }));
-        });
-      }).then(function (blob) {
-        var a = h("a", { href: URL.createObjectURL(blob), download: "map-export.html" });
-        document.body.appendChild(a);
-        a.click();
-        setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+      C.request(url, null, "blob").then(function (blob) {
+        C.download("map-export.html", blob);
       }).catch(function (err) {
         showStatus(err.message, true);
       }).then(function () { button.disabled = false; });
@@ -598,7 +559,7 @@
   global.MapPage = {
     start: start,
     // shared with the exported view (map-export.js)
-    h: h, title: title, pathStyle: pathStyle, featureStyle: featureStyle, swatch: swatch,
+    title: title, pathStyle: pathStyle, featureStyle: featureStyle, swatch: swatch,
     legendValues: legendValues, valueLabel: valueLabel
   };
 })(window);

@@ -14,35 +14,13 @@
   var SEARCH_DEBOUNCE_MS = 250;
   var SEARCH_LIMIT = 8;
 
-  var $ = function (sel, root) { return (root || document).querySelector(sel); };
+  var C = window.MapsvcCommon;
+  var h = C.h, $ = C.$, clear = C.clear, getJSON = C.getJSON, errorText = C.errorText;
 
   /* ------------------------------------------------------------------ small helpers */
 
-  /* h("a", {class: "x", href: "..."}, child, "text", ...) builds an element; text is never HTML. */
-  function h(tag, attrs) {
-    var el = document.createElement(tag);
-    if (attrs) {
-      Object.keys(attrs).forEach(function (k) {
-        var v = attrs[k];
-        if (v === null || v === undefined || v === false) return;
-        if (k === "text") el.textContent = v;
-        else if (k === "dataset") Object.keys(v).forEach(function (d) { el.dataset[d] = v[d]; });
-        else if (k.slice(0, 2) === "on" && typeof v === "function") el.addEventListener(k.slice(2), v);
-        else el.setAttribute(k, v === true ? "" : v);
-      });
-    }
-    for (var i = 2; i < arguments.length; i++) {
-      var c = arguments[i];
-      if (c === null || c === undefined || c === false) continue;
-      el.appendChild(typeof c === "string" || typeof c === "number" ? document.createTextNode(String(c)) : c);
-    }
-    return el;
-  }
-
   /* Leaflet puts string content in as HTML: names from the database go in as text nodes. */
   function textEl(text) { return h("span", null, text || ""); }
-
-  function clear(el) { while (el.firstChild) el.removeChild(el.firstChild); }
 
   function debounce(fn, ms) {
     var timer = null;
@@ -87,38 +65,6 @@
 
   function joinNonEmpty(parts) {
     return parts.filter(function (p) { return p !== null && p !== undefined && p !== ""; }).join(t("sep"));
-  }
-
-  /* fetch JSON; a non-2xx answer rejects with {status, body}, a dead network with {network}. */
-  function getJSON(url) {
-    return fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" }).then(
-      function (resp) {
-        return resp.text().then(function (text) {
-          var body = null;
-          try { body = text ? JSON.parse(text) : null; } catch (e) { body = null; }
-          if (!resp.ok) {
-            var err = new Error("HTTP " + resp.status);
-            err.status = resp.status;
-            err.body = body;
-            throw err;
-          }
-          return body;
-        });
-      },
-      function () {
-        var err = new Error("network");
-        err.network = true;
-        throw err;
-      }
-    );
-  }
-
-  /* The server's own message in the current language, else a generic one. */
-  function errorText(err) {
-    var msg = err && I.serverMessage(err.body);
-    if (msg) return msg;
-    if (err && err.network) return t("networkError");
-    return t("serverError", { status: (err && err.status) || "?" });
   }
 
   function coordQuery(pos) {

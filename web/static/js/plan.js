@@ -10,7 +10,9 @@
 
   var I = window.I18N;
   var t = I.t;
-  var $ = function (sel) { return document.querySelector(sel); };
+  var C = window.MapsvcCommon;
+  var h = C.h, $ = C.$, clear = C.clear, request = C.request, errorText = C.errorText;
+  var metres = C.distance;
   var COLORS = { full: "#2e7d32", part: "#f2a900", none: "#c62828" };
 
   // writes made with the login session carry the session's CSRF token (from the page's meta tag)
@@ -19,50 +21,7 @@
     return meta ? meta.content : "";
   }
 
-  function h(tag, attrs) {
-    var el = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === "text") el.textContent = attrs[k];
-      else el.setAttribute(k, attrs[k]);
-    });
-    for (var i = 2; i < arguments.length; i++) {
-      var c = arguments[i];
-      if (c !== null && c !== undefined) el.appendChild(typeof c === "object" ? c : document.createTextNode(String(c)));
-    }
-    return el;
-  }
-  function clear(el) { while (el.firstChild) el.removeChild(el.firstChild); }
   var fmt = I.num;
-  function metres(m) {
-    if (m === null || m === undefined) return "—";
-    return m >= 1000 ? t("distanceKm", { n: (m / 1000).toFixed(1) }) : t("distanceM", { n: Math.round(m) });
-  }
-
-  /* Errors carry the server's body (message + message_en) so they can be shown in either language. */
-  function request(url, options, as) {
-    return fetch(url, options || undefined).then(function (resp) {
-      var read = as === "text" && resp.ok ? resp.text() : resp.json();
-      return read.catch(function () { return null; }).then(function (body) {
-        if (!resp.ok) {
-          var err = new Error("HTTP " + resp.status);
-          err.status = resp.status;
-          err.body = body;
-          throw err;
-        }
-        return body;
-      });
-    }, function () {
-      var err = new Error("network");
-      err.network = true;
-      throw err;
-    });
-  }
-  function errorText(err) {
-    var msg = err && I.serverMessage(err.body);
-    if (msg) return msg;
-    if (err && err.network) return t("networkError");
-    return t("serverError", { status: (err && err.status) || "?" });
-  }
 
   /* ------------------------------------------------------------------ map */
   var mapEl = $("#map");
@@ -408,15 +367,12 @@
     return { type: "FeatureCollection", name: "coverage_analysis", query: last.query, features: features };
   }
 
-  function download(name, type, text) {
-    var a = h("a", { href: URL.createObjectURL(new Blob([text], { type: type })), download: name });
-    document.body.appendChild(a);
-    a.click();
-    setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+  function saveText(name, type, text) {
+    C.download(name, new Blob([text], { type: type }));
   }
 
   $("#export-geojson").addEventListener("click", function () {
-    download("coverage.geojson", "application/geo+json", JSON.stringify(collection()));
+    saveText("coverage.geojson", "application/geo+json", JSON.stringify(collection()));
   });
 
   /* A map that opens anywhere, offline: Leaflet and the data are written into the file. */
@@ -461,7 +417,7 @@
           "<script type=\"application/json\" id=\"text\">" + text + "</script>" +
           "<script>" + safe(assets[1]) + "</script>" +
           "<script>" + STANDALONE_SCRIPT + "</script></body></html>";
-        download("coverage-map.html", "text/html", html);
+        saveText("coverage-map.html", "text/html", html);
       }).catch(function (err) {
         status.textContent = t("plan_exportFailed", { msg: errorText(err) });
         status.hidden = false;

@@ -15,6 +15,7 @@
 
   var W = 1920, H = 1080;
   var t = I18N.t, num = I18N.num;
+  var getJSON = MapsvcCommon.getJSON;
   var params = new URLSearchParams(window.location.search);
 
   function seconds(name, dflt) {
@@ -24,7 +25,7 @@
   var REFRESH_S = seconds("refresh", 30);
   var CAROUSEL_S = seconds("carousel_s", 20);
 
-  var GOLD = "#f2c66d", TEXT = "#f6ead2", MUTED = "#c9b391", RED = "#d7262d";
+  var GOLD = "#f2c66d", TEXT = "#f6ead2", RED = "#d7262d";
   var FONT = '"Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif';
 
   var state = {
@@ -66,20 +67,6 @@
   }
 
   // ---------------------------------------------------------------- data
-  function getJSON(path) {
-    return fetch(path, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (res) {
-        return res.json().catch(function () { return {}; }).then(function (body) {
-          if (!res.ok) {
-            var err = new Error(I18N.serverMessage(body) || String(res.status));
-            err.status = res.status;
-            throw err;
-          }
-          return body;
-        });
-      });
-  }
-
   function load() {
     var seq = ++state.seq;
     var q = state.scope ? "?street=" + encodeURIComponent(state.scope) : "";

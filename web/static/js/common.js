@@ -1,0 +1,100 @@
+/* Small helpers shared by the page scripts (map.js, map-export.js, nearest.js, plan.js,
+ * screen.js): building elements without HTML, fetching JSON from the service, error text.
+ * A classic script (the pages load no modules): it defines one global, MapsvcCommon, and is
+ * loaded after i18n.js (I18N, used when a helper runs) and before the page's own script.
+ */
+(function (global) {
+  "use strict";
+
+  function isNode(c) { return typeof c === "object" && c !== null && "nodeType" in c; }
+
+  function setAttr(el, k, v) {
+    if (v === null || v === undefined || v === false) return;
+    if (k === "text") el.textContent = v;
+    else if (k === "class") el.className = v;
+    else if (k === "dataset") Object.keys(v).forEach(function (d) { el.dataset[d] = v[d]; });
+    else if (k.slice(0, 2) === "on" && typeof v === "function") el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v === true ? "" : v);
+  }
+
+  function append(el, c) {
+    if (c === null || c === undefined || c === false) return;
+    if (Array.isArray(c)) c.forEach(function (x) { append(el, x); });
+    else el.appendChild(isNode(c) ? c : document.createTextNode(String(c)));
+  }
+
+  /* h("a", {class: "x", href: "...", text: "..."}, child, "text", [children], ...) builds an
+   * element; text always goes in as text, never as HTML (names come from the database).
+   * null, undefined and false attributes and children are left out. */
+  function h(tag, attrs) {
+    var el = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { setAttr(el, k, attrs[k]); });
+    for (var i = 2; i < arguments.length; i++) append(el, arguments[i]);
+    return el;
+  }
+
+  function $(sel, root) { return (root || document).querySelector(sel); }
+
+  function clear(el) { while (el.firstChild) el.removeChild(el.firstChild); }
+
+  /* The server's own message in the current language, else a generic one. */
+  function errorText(err) {
+    var I = global.I18N;
+    var msg = err && I.serverMessage(err.body);
+    if (msg) return msg;
+    if (err && err.network) return I.t("networkError");
+    return I.t("serverError", { status: (err && err.status) || "?" });
+  }
+
+  function failure(props) {
+    var err = new Error();
+    Object.keys(props).forEach(function (k) { err[k] = props[k]; });
+    err.message = errorText(err);
+    return err;
+  }
+
+  /* fetch from this server; as = "json" (default), "text" or "blob". A non-2xx answer rejects
+   * with an Error carrying status and body (the service's {code, message, message_en}), a dead
+   * network with one carrying network: true; message is errorText() of either. */
+  function request(url, options, as) {
+    var opts = Object.assign({ credentials: "same-origin" }, options || {});
+    if (!as || as === "json") opts.headers = Object.assign({ Accept: "application/json" }, opts.headers);
+    return fetch(url, opts).then(function (resp) {
+      var read = resp.ok && as && as !== "json" ? resp[as]() : resp.json();
+      return read.catch(function () { return null; }).then(function (body) {
+        if (!resp.ok) throw failure({ status: resp.status, body: body });
+        return body;
+      });
+    }, function () {
+      throw failure({ network: true });
+    });
+  }
+
+  function getJSON(url) { return request(url); }
+
+  /* "850 m" / "1.2 km" in the current language; "—" for no value. */
+  function distance(m) {
+    var t = global.I18N.t;
+    if (m === null || m === undefined) return "—";
+    return m < 1000 ? t("distanceM", { n: Math.round(m) }) : t("distanceKm", { n: (m / 1000).toFixed(1) });
+  }
+
+  /* Save a Blob as a file named name (the browser's download). */
+  function download(name, blob) {
+    var a = h("a", { href: URL.createObjectURL(blob), download: name });
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+  }
+
+  global.MapsvcCommon = {
+    h: h,
+    $: $,
+    clear: clear,
+    request: request,
+    getJSON: getJSON,
+    errorText: errorText,
+    distance: distance,
+    download: download
+  };
+})(window);
