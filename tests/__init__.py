@@ -1,1 +1,0 @@
-"""The test suite, one package per kind (unit, api, pages, fuzz, durability)."""

@@ -1,1 +1,0 @@
-"""HTTP and service tests against the test database."""

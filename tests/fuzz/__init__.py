@@ -1,1 +1,0 @@
-"""schemathesis fuzzing of /api/v1 and /ogc."""

@@ -1,1 +1,0 @@
-"""Tests without a database: pure functions, files of the repository."""
