@@ -58,6 +58,21 @@ MESSAGES: dict[str, Words] = {
     "not_a_boolean": Words(
         "参数 {name} 应为 true 或 false：{raw}", "parameter {name} must be true or false: {raw}"
     ),
+    "too_long_parameter": Words(
+        "参数 {name} 不能超过 {max} 个字", "parameter {name} must be at most {max} characters", code="too_long"
+    ),
+    "bad_pattern": Words(
+        "参数 {name} 格式不对：{raw}", "parameter {name} does not match {pattern}: {raw}"
+    ),
+    "bad_bbox": Words(
+        "bbox 应为 4 个（或 6 个）逗号分隔的数字：{raw}",
+        "bbox must be 4 (or 6) comma-separated numbers: {raw}",
+    ),
+    "bbox_out_of_order": Words(
+        "bbox 超出范围或顺序不对（应为 最小经度,最小纬度,最大经度,最大纬度）：{raw}",
+        "bbox out of range or out of order (minlon,minlat,maxlon,maxlat): {raw}",
+        code="bad_bbox",
+    ),
     # ---------------------------------------------------------------- access
     "login_required": Words("请先登录", "please log in first", code="unauthorized"),
     "bad_authorization_header": Words(
