@@ -105,6 +105,7 @@ def members_outside(cur, p: Principal, member_ids) -> list[int]:
 
 
 def area_in_scope(p: Principal, code: str | None) -> bool:
+    """Whether a division code lies in p's area (by code prefix)."""
     if p.is_admin:
         return True
     return bool(code and p.scope_area and code.startswith(p.scope_area))
