@@ -73,6 +73,19 @@ MESSAGES: dict[str, Words] = {
         "bbox out of range or out of order (minlon,minlat,maxlon,maxlat): {raw}",
         code="bad_bbox",
     ),
+    "json_not_finite": Words(
+        "请求体含有非有限数值 {value}（JSON 不允许 NaN、Infinity）",
+        "the body holds the non-finite number {value} (JSON allows no NaN or Infinity)",
+        code="bad_json",
+    ),
+    "json_too_deep": Words(
+        "请求体嵌套超过 {max} 层", "the body nests deeper than {max} levels", code="bad_json"
+    ),
+    "json_lone_surrogate": Words(
+        "请求体含有无法保存的字符（孤立的 UTF-16 代理项，如 \\ud800）",
+        "the body holds a character that cannot be stored (a lone UTF-16 surrogate such as \\ud800)",
+        code="bad_json",
+    ),
     # ---------------------------------------------------------------- access
     "login_required": Words("请先登录", "please log in first", code="unauthorized"),
     "bad_authorization_header": Words(

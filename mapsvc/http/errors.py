@@ -7,6 +7,7 @@ Nothing a client receives carries a stack trace; unexpected failures are logged 
 from __future__ import annotations
 
 import psycopg2
+import sqlalchemy.exc
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
@@ -81,7 +82,13 @@ def register(app: Flask) -> None:
         err = domain.DomainError(key) if key else domain.DomainError("http_error", name=exc.name)
         return jsonify(err.as_dict()), exc.code
 
+    # a database that is down, restarting or shutting down: the connection fails, is closed
+    # under us (InterfaceError), or SQLAlchemy's pool reports it; each is a 503, never a 500
     @app.errorhandler(psycopg2.OperationalError)
+    @app.errorhandler(psycopg2.InterfaceError)
+    @app.errorhandler(sqlalchemy.exc.OperationalError)
+    @app.errorhandler(sqlalchemy.exc.InterfaceError)
+    @app.errorhandler(sqlalchemy.exc.DisconnectionError)
     def _database_down(exc: Exception):
         app.logger.warning("database unavailable on %s %s: %s", request.method, request.path, exc)
         return _domain_error(domain.Unavailable("database_unavailable"))
