@@ -273,3 +273,17 @@ def test_an_org_in_ones_subtree_with_another_streets_area_is_refused(street_admi
         "/api/v1/orgs", json=_org(world, code="610802999903", admin_area_code=world.a_comm)
     )
     assert ok.status_code == 201, ok.get_data(as_text=True)
+
+
+# ------------------------------------------------------------------ /health tells no secrets
+def test_health_while_the_database_is_down_says_down_and_nothing_of_the_server():
+    from mapsvc.app import create_app
+
+    app = create_app({"DATABASE_URL": "postgresql://nobody:secret@127.0.0.1:1/none"})
+    res = app.test_client().get("/health")
+    assert res.status_code == 503
+    body = res.get_json()
+    assert body["database"] == "down" and body["status"] == "unavailable"
+    text = res.get_data(as_text=True)
+    for secret in ("127.0.0.1", "nobody", "secret", ":1", "connection", "refused"):
+        assert secret not in text, (secret, text)
