@@ -11,6 +11,7 @@ filtered in the database.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
@@ -39,6 +40,12 @@ class Prop:
     # from this zoom on: a low-zoom tile carries only what the map draws with (colour, size);
     # the rest comes with the feature (/items/{id}) or in closer tiles
     tile_minzoom: int = 0
+
+    @classmethod
+    def of(cls, fields: Mapping[str, tuple[str, str]], name: str, type: str = "string", **kw):
+        """The property called name, labelled as the vocabulary's fields say (zh, en)."""
+        zh, en = fields[name]
+        return cls(name, zh, en, type, **kw)
 
     def describe(self) -> dict:
         """The JSON the page and the queryables read."""

@@ -22,11 +22,11 @@ and writes in ONE transaction:
 * masked phone numbers (138****1234, as exports of the records API show them) leave the
   stored number unchanged.
 
-Kind `roads` (not in the catalog) REPLACES the whole walking network: LineString or
-MultiLineString features, with optional name and kind (主干路 arterial, 次干路 secondary, 支路
-local — the default —, 步行道 path). Line ends within 1 m of each other become one vertex;
-lines are joined only at their ends (split crossing roads at junctions, as routing data
-normally is); then refresh_road_walks() rebuilds the precomputed walks.
+Kind `roads` (catalog.ROADS, not a records API kind) REPLACES the whole walking network:
+LineString or MultiLineString features, with optional name and kind (主干路 arterial, 次干路
+secondary, 支路 local — the default —, 步行道 path). Line ends within 1 m of each other
+become one vertex; lines are joined only at their ends (split crossing roads at junctions,
+as routing data normally is); then refresh_road_walks() rebuilds the precomputed walks.
 
 The report is a dict (see `import_file`); `render_text` gives the command line's version.
 Exports of the same kinds: `export_kind`.
@@ -39,7 +39,7 @@ import os
 import re
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -51,37 +51,12 @@ from psycopg2.extras import RealDictCursor, execute_values
 from mapsvc.exchange import formats as exchange
 from mapsvc.records import service as records
 from mapsvc.records import validation
-from mapsvc.records.catalog import BY_KIND, PHONE, Field, Resource
+from mapsvc.records.catalog import IMPORTABLE, PHONE, ROADS, Field, Resource
 from mapsvc.infra.db import libpq_dsn
 from mapsvc.records.validation import Problem
 
-ROAD_KINDS = {"arterial": "主干路", "secondary": "次干路", "local": "支路", "path": "步行道"}
-ROADS = Resource(
-    name="roads",
-    kind="roads",
-    table="roads",
-    key="id",
-    zh="道路",
-    en="road",
-    order="id",
-    fields=(
-        Field("id", "int", "编号", writable=False),
-        Field("name", "text", "道路名称", aliases=("名称", "路名")),
-        Field("kind", "enum", "道路等级", enum=ROAD_KINDS, aliases=("等级", "类型", "道路类型")),
-        Field("length_m", "float", "长度（米）", writable=False, aliases=("长度",)),
-        Field("geometry", "line", "线路", column="geom", required=True),
-    ),
-)
-_ROAD_ATTRS = Resource(
-    name="roads",
-    kind="roads",
-    table="roads",
-    key="id",
-    zh="道路",
-    en="road",
-    fields=ROADS.fields[1:3],
-)
-KINDS: dict[str, Resource] = {**BY_KIND, "roads": ROADS}
+_ROAD_ATTRS = replace(ROADS, fields=ROADS.fields[1:3])  # what a line's properties set
+KINDS: dict[str, Resource] = IMPORTABLE
 MASKED_PHONE = re.compile(r"^1[3-9][0-9]\*{4}[0-9]{4}$")
 SNAP_M = 1.0  # road ends closer than this are one vertex
 PAGE = 2000  # rows per INSERT/UPDATE statement
