@@ -116,6 +116,7 @@ class Layer:
     visible: bool = False  # switched on when the page opens
 
     def __post_init__(self) -> None:
+        """Refuse a definition with an unknown access level, geometry or property type."""
         assert self.access in ACCESS_LEVELS, self.access
         assert self.geometry_type in GEOMETRY_TYPES, self.geometry_type
         assert self.id_type in ("integer", "string"), self.id_type

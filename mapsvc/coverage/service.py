@@ -68,9 +68,11 @@ class Reach:
         return self.radius_m
 
     def as_json(self) -> str:
+        """Metres per level as JSON (the SQL's reach parameter)."""
         return json.dumps(self.per_level)
 
     def describe(self) -> dict:
+        """The reach as the answer states it."""
         return {
             "mode": self.mode,
             "reach_m": self.per_level,

@@ -126,8 +126,7 @@ MESSAGES: dict[str, Words] = {
     ),
     "no_road_network": Words(
         "没有可用的步行路网（道路未导入或步行距离未预先计算），请用 mode=distance",
-        "no walkable road network (roads not loaded or road_walks not built); "
-        "use mode=distance",
+        "no walkable road network (roads not loaded or road_walks not built); use mode=distance",
     ),
     # positions: a batch of reports (nothing of a refused batch is kept)
     "reports_not_an_object": Words(
@@ -162,7 +161,8 @@ MESSAGES: dict[str, Words] = {
         "街道（镇）代码应为 12 位数字：{street}", "a street or town code has 12 digits: {street}"
     ),
     "unknown_street": Words(
-        "{district}没有代码为 {street} 的街道（镇）", "{street} is not a street or town of {district}"
+        "{district}没有代码为 {street} 的街道（镇）",
+        "{street} is not a street or town of {district}",
     ),
     # ---------------------------------------------------------------- records and their validation
     # ---------------------------------------------------------------- files in and out (exchange)

@@ -90,6 +90,7 @@ class InvalidReports(Exception):
     """A batch with bad reports was refused; nothing of it was written."""
 
     def __init__(self, errors: list[ReportError], size: int):
+        """The problems found (all of them) and the size of the batch."""
         super().__init__(f"{len(errors)} problems in a batch of {size}")
         self.errors = errors
         self.size = size

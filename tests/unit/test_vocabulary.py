@@ -77,8 +77,7 @@ def _raised_codes() -> list[tuple[str, str]]:
             if (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Name | ast.Attribute)
-                and (node.func.id if isinstance(node.func, ast.Name) else node.func.attr)
-                in classes
+                and (node.func.id if isinstance(node.func, ast.Name) else node.func.attr) in classes
                 and node.args
                 and isinstance(node.args[0], ast.Constant)
             ):
@@ -124,7 +123,11 @@ def test_service_refusals_read_as_they_always_did():
         "a walk of 3000 m exceeds the precomputed road walks of 2250 m (at most about 30 minutes)"
     )
     many = _body(
-        BadInput, "too_many_reports", most=1000, got=1001, extra={"kept": False, "max_reports": 1000}
+        BadInput,
+        "too_many_reports",
+        most=1000,
+        got=1001,
+        extra={"kept": False, "max_reports": 1000},
     )
     assert many == {
         "code": "too_many_reports",
