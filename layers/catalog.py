@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from layers import Layer, Prop, Style
+from layers.model import Layer, Prop, Style
 from mapsvc.domain import vocabulary as words
 from mapsvc.domain.rules import LEVEL_REACH_M
 from mapsvc.domain.vocabulary import AREA_FIELDS as AREA
