@@ -123,6 +123,75 @@ MESSAGES: dict[str, Words] = {
     ),
     # ---------------------------------------------------------------- routes (request shapes)
     # ---------------------------------------------------------------- services (lookup, coverage, positions, stats, map)
+    # coverage: the reach asked for
+    "radius_and_minutes": Words(
+        "radius_m 与 minutes 只能给出一个",
+        "give radius_m or minutes, not both",
+        code="conflicting_parameters",
+    ),
+    "radius_out_of_range": Words(
+        "radius_m 应在 {lo:.0f} 到 {hi:.0f} 米之间：{radius_m:g}",
+        "radius_m must be between {lo:.0f} and {hi:.0f} metres: {radius_m:g}",
+        code="out_of_range",
+    ),
+    "minutes_need_walk": Words(
+        "minutes（步行分钟）只用于 mode=walk",
+        "minutes (walking minutes) only apply with mode=walk",
+    ),
+    "minutes_not_positive": Words(
+        "minutes 应大于 0：{minutes:g}", "minutes must be > 0: {minutes:g}", code="out_of_range"
+    ),
+    "minutes_too_short": Words(
+        "minutes 太小：步行不到 {lo:.0f} 米：{minutes:g}",
+        "minutes is too short: a walk under {lo:.0f} m: {minutes:g}",
+        code="out_of_range",
+    ),
+    "beyond_walk_reach": Words(
+        "步行范围 {longest:.0f} 米超过预先计算的路网步行范围 {horizon:.0f} 米"
+        "（最多约 {most:.0f} 分钟）",
+        "a walk of {longest:.0f} m exceeds the precomputed road walks of {horizon:.0f} m "
+        "(at most about {most:.0f} minutes)",
+    ),
+    "no_road_network": Words(
+        "没有可用的步行路网（道路未导入或步行距离未预先计算），请用 mode=distance",
+        "no walkable road network (roads not loaded or road_walks not built); use mode=distance",
+    ),
+    # positions: a batch of reports (nothing of a refused batch is kept)
+    "reports_not_an_object": Words(
+        '请求体应为 JSON 对象 {{"reports": [...]}}；本批次未保存任何记录',
+        'the body must be a JSON object {{"reports": [...]}}; nothing was stored',
+        code="invalid_body",
+    ),
+    "reports_not_an_array": Words(
+        "reports 应为数组；本批次未保存任何记录",
+        "reports must be an array; nothing was stored",
+        code="invalid_body",
+    ),
+    "no_reports": Words(
+        "reports 为空，至少需要 1 条位置报告", "reports is empty: send at least 1 position report"
+    ),
+    "too_many_reports": Words(
+        "一次最多提交 {most} 条位置报告，本次 {got} 条；本批次未保存任何记录，请分批提交",
+        "at most {most} position reports per request, got {got}; "
+        "nothing was stored, send them in smaller batches",
+    ),
+    # a time parameter (its own code: invalid_time, naive_time …; the problem in both languages)
+    "time_parameter": Words("参数 {problem_zh}", "parameter {problem_en}"),
+    # stats: the district and its streets
+    "no_district": Words(
+        "数据库中没有区县及其党委，无法统计",
+        "no district with a party committee in the database: nothing to count",
+    ),
+    "figures_computing": Words(
+        "统计数据正在计算，请稍后再试", "the figures are being computed; please try again shortly"
+    ),
+    "invalid_street": Words(
+        "街道（镇）代码应为 12 位数字：{street}", "a street or town code has 12 digits: {street}"
+    ),
+    "unknown_street": Words(
+        "{district}没有代码为 {street} 的街道（镇）",
+        "{street} is not a street or town of {district}",
+    ),
     # ---------------------------------------------------------------- records and their validation
     # ---------------------------------------------------------------- files in and out (exchange)
 }

@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from geodata import crs as crsmod
 from mapsvc import access
+from mapsvc.domain.vocabulary import SITE_KINDS
 from mapsvc.infra import db
 from mapsvc.lookup import service as lookup
 from mapsvc.http import params
@@ -18,11 +19,7 @@ from mapsvc.lookup.search import NameIndex
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-KIND_LABELS = {
-    "branch": "党支部",
-    "service_point": "党群服务中心",
-    "migrant_group": "流动党员党支部",
-}
+KIND_LABELS = SITE_KINDS
 
 
 def _cursor():

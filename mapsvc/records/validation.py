@@ -22,10 +22,8 @@ import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon, shape
 
 from geodata import crs as crsmod
+from mapsvc.domain.rules import MAX_BRANCH_MEMBERS, MIN_FULL_MEMBERS
 from mapsvc.records.catalog import Field, Resource
-
-MAX_BRANCH_MEMBERS = 50
-MIN_FULL_MEMBERS = 3
 
 
 @dataclass
