@@ -27,9 +27,14 @@ STATUS: dict[type[domain.DomainError], int] = {
     domain.TooMany: 429,
     domain.Unavailable: 503,
 }
-HEADERS: dict[type[domain.DomainError], dict[str, str]] = {
-    domain.Unavailable: {"Retry-After": "2"},
-}
+RETRY_AFTER_S = 2  # a database that is down is asked again this soon
+
+
+def headers_of(exc: domain.DomainError) -> dict[str, str]:
+    """Response headers a refusal carries: when to try again, for one that will pass."""
+    if isinstance(exc, domain.Unavailable):
+        return {"Retry-After": str(exc.extra.get("retry_after_s", RETRY_AFTER_S))}
+    return {}
 
 
 def status_of(exc: domain.DomainError) -> int:
@@ -62,7 +67,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(domain.DomainError)
     def _domain_error(exc: domain.DomainError):
-        return jsonify(exc.as_dict()), status_of(exc), HEADERS.get(type(exc), {})
+        return jsonify(exc.as_dict()), status_of(exc), headers_of(exc)
 
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
