@@ -293,12 +293,17 @@ def _value(f: Field, v, in_crs: crsmod.Crs):
     return parser(f, v)
 
 
-def filter_value(f: Field, raw: str):
-    """A list filter's value, typed like the field; Invalid when it cannot be."""
+def parse_value(f: Field, v, in_crs: crsmod.Crs = crsmod.WGS84):
+    """One value typed like the field (None when blank and optional); Invalid when it cannot be."""
     try:
-        return _value(f, raw, crsmod.WGS84)
+        return _value(f, v, in_crs)
     except _Bad as bad:
         raise Invalid([bad.about(f)]) from None
+
+
+def filter_value(f: Field, raw: str):
+    """A list filter's value, typed like the field; Invalid when it cannot be."""
+    return parse_value(f, raw)
 
 
 def _read_geometry(v):

@@ -283,3 +283,15 @@ def test_the_http_mapping_needs_no_special_case():
     res = app.test_client().post("/api/v1/x")
     assert res.status_code == 400
     assert res.get_json() == validation.Invalid(problems).as_dict()
+
+
+def test_parse_value_types_or_refuses_in_the_given_crs():
+    point = Field("destination_point", "point", "流入地位置")
+    assert validation.parse_value(point, {"lon": 109.7, "lat": 38.3}).x == 109.7
+    assert validation.parse_value(Field("since", "date", "外出日期"), "  ") is None
+    with pytest.raises(validation.Invalid) as exc:
+        validation.parse_value(point, {"lon": 38.3, "lat": 109.7})
+    assert exc.value.problems[0].code == "swapped_lonlat"
+    assert exc.value.problems[0].message.startswith("流入地位置：")
+    gcj = validation.crsmod.parse_crs("gcj02")
+    assert validation.parse_value(point, {"lon": 109.7, "lat": 38.3}, gcj).x != 109.7
