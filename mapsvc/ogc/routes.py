@@ -128,9 +128,14 @@ def _read(work):
     return db.read(current_app.config["DATABASE_URL"], work)
 
 
+def _extents(layers: list[Layer]) -> list[list[float] | None]:
+    """The layers' bounding boxes (mapsvc.ogc.extents: never stale), on one connection."""
+    return _read(lambda cur: [extents.layer_extent(cur, x, _member_filter(x)) for x in layers])
+
+
 def _extent(layer: Layer) -> list[float] | None:
-    """The layer's bounding box (mapsvc.ogc.extents: never stale)."""
-    return _read(lambda cur: extents.layer_extent(cur, layer, _member_filter(layer)))
+    """The layer's bounding box."""
+    return _extents([layer])[0]
 
 
 # ------------------------------------------------------------------ landing, conformance, API
@@ -286,7 +291,8 @@ def describe(layer: Layer, extent: list[float] | None) -> dict:
 def collections():
     """Every layer the caller may read, with styles for the page."""
     fmt = _format()
-    listed = [describe(layer, _extent(layer)) for layer in catalog.readable_layers(_principal())]
+    layers = catalog.readable_layers(_principal())
+    listed = [describe(layer, box) for layer, box in zip(layers, _extents(layers), strict=True)]
     body = {"links": _self_links("/collections", fmt), "collections": listed}
     if fmt == "html":
         return _html("图层（集合）", body, kind="collections")
