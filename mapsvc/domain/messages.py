@@ -122,6 +122,44 @@ MESSAGES: dict[str, Words] = {
         "只有系统管理员可查看审计日志", "only admins see the audit log", code="forbidden"
     ),
     # ---------------------------------------------------------------- routes (request shapes)
+    # ---------------------------------------------------------------- /ogc and /map
+    "undeclared_parameter": Words(
+        "未知的参数：{name}（可用：{known_zh}）",
+        "unknown parameter: {name} (known: {known})",
+        code="unknown_parameter",
+    ),
+    "repeated_parameter": Words("参数 {name} 只能给一次", "parameter {name} given twice"),
+    "unknown_format": Words(
+        "未知的格式 {name}={raw}（可选：{options_zh}）",
+        "unknown format {name}={raw} (one of: {options})",
+        code="unknown_f",
+    ),
+    "unknown_bbox_crs": Words(
+        "不支持的 bbox-crs：{raw}（只支持 {only}）", "unsupported bbox-crs: {raw} (only {only})"
+    ),
+    "no_collection": Words(
+        "没有该图层（集合）：{collection_id}",
+        "no such collection: {collection_id}",
+        code="not_found",
+    ),
+    "layer_forbidden": Words(
+        "图层“{title_zh}”含个人或明细数据，当前账号无权查看",
+        "the layer {layer_id} holds detailed data this account may not see",
+        code="forbidden",
+    ),
+    "no_feature": Words(
+        "图层“{title_zh}”中没有编号为 {fid} 的要素",
+        "no feature {fid} in collection {layer_id}",
+        code="not_found",
+    ),
+    "bad_tile": Words("瓦片 {name} 应为整数：{raw}", "tile {name} must be an integer: {raw}"),
+    "tile_out_of_range": Words(
+        "瓦片 {z}/{x}/{y} 不在 {tms} 范围内（z 为 0–{max_zoom}，x、y 为 0 到 2^z−1）",
+        "tile {z}/{x}/{y} is outside {tms} (z 0–{max_zoom}, x and y 0 to 2^z−1)",
+    ),
+    "bad_lang": Words("lang 只能是 zh-CN 或 en", "lang must be zh-CN or en"),
+    "unknown_layer": Words("没有图层 {names_zh}", "no layer {names}"),
+    "org_not_found": Words("党组织 {org_id} 不存在", "org {org_id} not found", code="not_found"),
     # ---------------------------------------------------------------- services (lookup, coverage, positions, stats, map)
     # coverage: the reach asked for
     "radius_and_minutes": Words(
