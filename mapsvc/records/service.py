@@ -52,6 +52,7 @@ class VersionConflict(Exception):
     """The record changed since the client read it (optimistic concurrency)."""
 
     def __init__(self, current_version: int):
+        """current_version: the record's version now."""
         super().__init__(f"current version is {current_version}")
         self.current_version = current_version
 

@@ -29,6 +29,7 @@ from sqlalchemy import (
     SmallInteger,
     Table,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, REAL
@@ -119,10 +120,10 @@ party_orgs = Table(
     Column("category", Text, nullable=False),
     Column("parent_id", BigInteger, ForeignKey("party_orgs.id", name="party_org_parent_exists")),
     # kept by triggers from parent_id; never written by the service
-    Column("path", LTree, nullable=False, server_default=FetchedValue(), server_onupdate=FetchedValue()),
     Column(
-        "admin_area_code", Text, ForeignKey("admin_areas.code", name="party_org_area_exists")
+        "path", LTree, nullable=False, server_default=FetchedValue(), server_onupdate=FetchedValue()
     ),
+    Column("admin_area_code", Text, ForeignKey("admin_areas.code", name="party_org_area_exists")),
     Column("geom", _point()),
     _geog("geom"),
     Column("address", Text),
@@ -132,6 +133,8 @@ party_orgs = Table(
     Column("dissolved_on", Date),
     _version(),
     _updated_at(),
+    # target of members' foreign key: a member's org must be branch-level
+    UniqueConstraint("id", "is_branch_level", name="party_org_branch_key"),
 )
 
 members = Table(
@@ -273,10 +276,16 @@ roads = Table(
     Column("name", Text),
     Column("kind", Text, nullable=False),
     Column(
-        "source", BigInteger, ForeignKey("road_vertices.id", name="road_source_exists"), nullable=False
+        "source",
+        BigInteger,
+        ForeignKey("road_vertices.id", name="road_source_exists"),
+        nullable=False,
     ),
     Column(
-        "target", BigInteger, ForeignKey("road_vertices.id", name="road_target_exists"), nullable=False
+        "target",
+        BigInteger,
+        ForeignKey("road_vertices.id", name="road_target_exists"),
+        nullable=False,
     ),
     Column("geom", Geometry("LINESTRING", srid=SRID), nullable=False),
     Column("length_m", Double, Computed("ST_Length(geom::geography)", persisted=True)),
