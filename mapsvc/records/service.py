@@ -135,20 +135,24 @@ def _read_expr(f: Field, col, geometry: str):
     return col
 
 
-def _columns(resource: Resource, t, geometry: str = "full"):
-    """The fields as clients see them (refs as codes through left joins), and the joins."""
-    columns, source = [], t
+def _columns(resource: Resource, t, geometry: str = "full") -> list:
+    """The fields as clients see them; refs as codes.
+
+    A ref is a correlated subquery, not a join: it runs for the rows of the page only, where
+    a join would look up every matching row before the window count and the limit.
+    """
+    columns = []
     for f in resource.fields:
         if f.is_geometry and geometry == "none":
             continue
         if f.type == "ref":
             table, pk, code = _ref_target(f)
             r = table.alias(f"r_{f.name}")
-            source = source.outerjoin(r, r.c[pk] == t.c[f.col])
-            columns.append(r.c[code].label(f.name))
+            ref = select(r.c[code]).where(r.c[pk] == t.c[f.col]).scalar_subquery()
+            columns.append(ref.label(f.name))
         else:
             columns.append(_read_expr(f, t.c[f.col], geometry).label(f.name))
-    return columns, source
+    return columns
 
 
 def _ref_id(f: Field, code):
@@ -186,10 +190,9 @@ def _where(resource: Resource, t, filters: tuple, searched: bool, scoped: bool) 
 
 def _list_statement(resource, geometry, filters, searched, scoped):
     t = _alias(resource)
-    columns, source = _columns(resource, t, geometry)
     return (
-        select(*columns, func.count().over().label("total__"))
-        .select_from(source)
+        select(*_columns(resource, t, geometry), func.count().over().label("total__"))
+        .select_from(t)
         .where(*_where(resource, t, filters, searched, scoped))
         .order_by(t.c[resource.order])
         .limit(bindparam("limit"))
@@ -239,13 +242,11 @@ def list_records(
 
 def _get_statement(resource, for_update, scoped):
     t = _alias(resource)
-    columns, source = _columns(resource, t)
     where = [_key_column(resource, t) == bindparam("key")]
     if scoped:
         where.append(literal_column(SCOPE_SLOT, Boolean))
-    statement = select(*columns).select_from(source).where(*where)
-    # lock the record only: the referenced orgs sit on the nullable side of outer joins
-    return statement.with_for_update(of=t) if for_update else statement
+    statement = select(*_columns(resource, t)).select_from(t).where(*where)
+    return statement.with_for_update(of=t) if for_update else statement  # the record only
 
 
 def get_record(
