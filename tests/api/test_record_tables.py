@@ -136,16 +136,19 @@ def _copy() -> sa.MetaData:
 
 # ------------------------------------------------------------------------- the schema
 def test_declared_tables_match_the_migrated_schema(inspector):
+    """Every declared table and column is migrated alike, and nothing migrated is undeclared."""
     assert schema_differences(tables.metadata, inspector) == []
 
 
 def test_the_record_tables_are_declared():
+    """The catalog's tables and the ones imports and member history write are declared."""
     declared = set(tables.TABLES)
     assert {r.table for r in RESOURCES.values()} <= declared
     assert {"roads", "road_vertices", "member_events", "member_positions"} <= declared
 
 
 def test_a_column_missing_from_the_schema_is_found(inspector):
+    """A column declared but never migrated is reported."""
     copy = _copy()
     copy.tables["grids"].append_column(sa.Column("colour", sa.Text))
     assert schema_differences(copy, inspector) == ["grids.colour: declared, not in the schema"]
@@ -166,6 +169,7 @@ class _MigratedMore:
 
 
 def test_a_column_missing_from_the_declarations_is_found(inspector):
+    """A column migrated but not declared is reported."""
     colour = {"name": "colour", "type": sa.Text(), "nullable": True, "default": None}
     more = _MigratedMore(inspector, "roads", colour)
     assert schema_differences(tables.metadata, more) == [
@@ -184,6 +188,7 @@ def test_a_column_missing_from_the_declarations_is_found(inspector):
     ],
 )
 def test_a_different_column_is_found(inspector, table, column, change, found):
+    """A wrong type, geometry type, SRID or nullability is reported on its column."""
     copy = _copy()
     col = copy.tables[table].c[column]
     for attr, value in change.items():
@@ -194,6 +199,7 @@ def test_a_different_column_is_found(inspector, table, column, change, found):
 
 
 def test_a_missing_foreign_key_is_found(inspector):
+    """Foreign keys are compared too."""
     copy = sa.MetaData()
     for table in tables.metadata.tables.values():
         if table.name != "grids":
@@ -212,6 +218,7 @@ GEOMETRY_TYPES = {"point": "POINT", "multipolygon": "MULTIPOLYGON"}
 
 @pytest.mark.parametrize("resource", RESOURCES.values(), ids=lambda r: r.name)
 def test_every_catalog_field_is_a_declared_column(resource):
+    """Catalog fields name declared columns of the right kind; writable ones are writable."""
     table = tables.TABLES[resource.table]
     for f in resource.fields:
         assert f.col in table.c, f"{resource.name}.{f.name}: no column {f.col}"
@@ -243,6 +250,7 @@ def cur(conn):
 
 
 def test_statements_are_compiled_once_per_shape():
+    """The same shape reuses its compiled statement; another shape gets its own."""
     orgs = RESOURCES["orgs"]
     first = service._statement(service._list_statement, orgs, "none", (), True, False)
     again = service._statement(service._list_statement, orgs, "none", (), True, False)
@@ -270,6 +278,7 @@ def test_values_are_parameters_not_text(cur):
 
 
 def test_lists_read_refs_as_codes_and_filter_by_them(cur):
+    """Refs come back as codes; a ref filter and a many-valued enum filter select alike."""
     members = RESOURCES["members"]
     cur.execute(
         "SELECT o.code, count(*) AS n FROM members m JOIN party_orgs o ON o.id = m.org_id "
@@ -295,6 +304,7 @@ def test_lists_read_refs_as_codes_and_filter_by_them(cur):
 
 
 def test_a_page_past_the_end_still_counts(cur):
+    """An empty page reports the total all the same."""
     grids = RESOURCES["grids"]
     items, total = service.list_records(
         cur, grids, filters={}, q=None, limit=10, offset=10**6, geometry="simplified"
@@ -340,6 +350,7 @@ def test_write_statements_round_trip(cur):
 
 
 def test_an_org_is_dissolved_not_deleted(cur):
+    """DELETE of an org dissolves it; the record stays with a new version."""
     orgs = RESOURCES["orgs"]
     cur.execute("SELECT code FROM party_orgs WHERE parent_id IS NULL")
     root = cur.fetchone()["code"]
