@@ -97,4 +97,14 @@ MESSAGES: dict[str, Words] = {
     # ---------------------------------------------------------------- services (lookup, coverage, positions, stats, map)
     # ---------------------------------------------------------------- records and their validation
     # ---------------------------------------------------------------- files in and out (exchange)
+    "export_unknown_format": Words(
+        "不支持的导出格式：{fmt}", "unknown export format: {fmt}", code="unknown_format"
+    ),
+    "export_geometry_too_large": Words(
+        "{kind_zh} {key} 的几何有 {length} 个字符，超过 Excel 单元格上限 {limit}："
+        "请导出为 GeoPackage 或 GeoJSON",
+        "the geometry of {kind} {key} takes {length} characters, over Excel's {limit} per cell: "
+        "export as GeoPackage or GeoJSON",
+        code="geometry_too_large",
+    ),
 }
