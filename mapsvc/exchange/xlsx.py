@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from mapsvc.exchange.table import (
     Column,
     Contents,
+    ExportError,
     refuse,
     rows_from_cells,
     sheet_or_layer,
@@ -171,14 +172,21 @@ def write(resource: Resource, items: Sequence[dict], columns: list[Column], path
         cell.font = bold
         head.append(cell)
     ws.append(head)
-    for row in spreadsheet_rows(resource, items, columns, wkt_limit=CELL_MAX):
-        out = []
-        for v in row:
-            if isinstance(v, str) and v.startswith("="):
-                cell = WriteOnlyCell(ws, value=v)
-                cell.data_type = "s"  # text, never a formula
-                out.append(cell)
-            else:
-                out.append(v)
-        ws.append(out)
+    try:
+        for row in spreadsheet_rows(resource, items, columns, wkt_limit=CELL_MAX):
+            ws.append([_text_cell(ws, v) for v in row])
+    except ExportError:
+        ws.close()  # end the sheet's stream (a temporary file); nothing is saved at path
+        raise
     wb.save(path)
+
+
+def _text_cell(ws, v):
+    """Text starting with = as a text cell (never a formula); other values as they are."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if isinstance(v, str) and v.startswith("="):
+        cell = WriteOnlyCell(ws, value=v)
+        cell.data_type = "s"
+        return cell
+    return v
