@@ -116,12 +116,17 @@ def _series(f: Field | None, values: list, *, lists: bool):
         return pd.array(values, dtype="Int64")
     if kinds and kinds <= {int, float} or ftype == "float":
         return pd.array([math.nan if v is None else float(v) for v in values], dtype="float64")
-    if lists and kinds == {list}:
+    if lists and kinds == {list} or kinds == {str}:
         return pd.Series(values, dtype=object)
     return pd.Series([_text(v) for v in values], dtype=object)
 
 
+_AS_IS = (str, int, float, bool, type(None))  # most values: nothing to convert
+
+
 def _value(f: Field | None, v, *, lists: bool):
+    if type(v) in _AS_IS:
+        return v
     if isinstance(v, decimal.Decimal):
         return float(v)
     if lists and isinstance(v, list):
