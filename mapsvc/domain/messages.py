@@ -437,4 +437,14 @@ MESSAGES: dict[str, Words] = {
     "bad_display_name": Words("显示名须为 1–128 个字符", "display_name must have 1-128 characters"),
     "bad_expiry": Words("有效天数须为 1–{most}", "expiry must be 1-{most} days"),
     # ---------------------------------------------------------------- files in and out (exchange)
+    "export_unknown_format": Words(
+        "不支持的导出格式：{fmt}", "unknown export format: {fmt}", code="unknown_format"
+    ),
+    "export_geometry_too_large": Words(
+        "{kind_zh} {key} 的几何有 {length} 个字符，超过 Excel 单元格上限 {limit}："
+        "请导出为 GeoPackage 或 GeoJSON",
+        "the geometry of {kind} {key} takes {length} characters, over Excel's {limit} per cell: "
+        "export as GeoPackage or GeoJSON",
+        code="geometry_too_large",
+    ),
 }
