@@ -65,6 +65,7 @@ EXPORT_FORMATS = {
 }
 FILE_FORMATS = {k: v[0] for k, v in EXPORT_FORMATS.items() if k != "geojson"}  # downloads
 EXPORT_MAX_ROWS = 200_000  # one download from a list endpoint
+HEADER_LANGUAGES = {"en": "English", "zh": "中文"}  # a download's column names
 XLSX_CELL_MAX = 32_767  # Excel's limit on the characters in one cell
 
 LON_NAMES = ("lon", "lng", "long", "longitude", "x", "经度", "东经")
@@ -1082,7 +1083,7 @@ def download(resource: Resource, items: Sequence[dict], fmt: str, args, *, total
     from mapsvc.http import params
     from mapsvc.http.errors import ApiError
 
-    headers = params.choice(args, "headers", {"en": "English", "zh": "中文"}, default="en")
+    headers = params.choice(args, "headers", HEADER_LANGUAGES, default="en")
     try:
         body = export_bytes(resource, items, fmt, headers=headers)
     except ExportError as exc:
