@@ -41,7 +41,7 @@ CATEGORY = Param(
     "org category (branches) or service point level, of the chosen kind",
     {
         "type": "string",
-        "enum": list({v: 1 for s in lookup.KINDS.values() for v in s.filter_values}),
+        "enum": list(dict.fromkeys(v for s in lookup.KINDS.values() for v in s.filter_values)),
     },
     _category,
 )
