@@ -18,6 +18,7 @@ def _query_parameters(op: dict) -> list[dict]:
 
 
 def test_the_views_are_the_apps_api_routes():
+    """The document walks the very routes the app serves."""
     app = create_app({"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"})
     routes = {
         (openapi_path(rule.rule), method.lower())
@@ -30,6 +31,7 @@ def test_the_views_are_the_apps_api_routes():
 
 @pytest.mark.parametrize(("path", "method"), OPS)
 def test_every_api_route_of_ours_declares_its_query_parameters(path, method):
+    """Every /api/v1 view says which query parameters it reads (possibly none)."""
     view = api_views()[path, method]
     if view.__module__.startswith("mapsvc.webmap"):
         pytest.skip("the map page's API is declared with /map")
@@ -38,6 +40,7 @@ def test_every_api_route_of_ours_declares_its_query_parameters(path, method):
 
 @pytest.mark.parametrize(("path", "method"), OPS)
 def test_the_documents_query_parameters_are_the_declaration(path, method):
+    """The document lists exactly the declared query parameters, in their order."""
     view = api_views()[path, method]
     declared = [d for p in getattr(view, "params", ()) for d in p.openapi()]
     described = _query_parameters(document()["paths"][path][method])
@@ -55,6 +58,7 @@ def _schema(path: str, name: str, method: str = "get") -> dict:
 
 
 def test_limits_come_from_where_they_are_enforced():
+    """Bounds and choices in the document are the constants the code checks."""
     radius = _schema("/api/v1/coverage", "radius_m")
     assert (radius["minimum"], radius["maximum"]) == (cov.MIN_REACH_M, cov.MAX_RADIUS_M)
     assert _schema("/api/v1/org-coverage", "min_full")["default"] == cov.MIN_FULL_MEMBERS
@@ -146,11 +150,13 @@ def test_limits_come_from_where_they_are_enforced():
     ],
 )
 def test_refusals_of_query_parameters_keep_their_words(client, url, status, body):
+    """A refused query parameter answers with the status and words it always had."""
     res = client.get(url)
     assert (res.status_code, res.get_json()) == (status, body)
 
 
 def test_refusals_of_bodies_keep_their_words(client):
+    """Refused bodies (plan, version, positions) keep their status and words."""
     res = client.post("/api/v1/coverage/plan", json={"k": 1, "x": 1, "a": 2})
     assert (res.status_code, res.get_json()) == (
         400,
