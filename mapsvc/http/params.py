@@ -425,3 +425,77 @@ def declared_names(view) -> set[str]:
 def positive_number(args: Mapping, name: str) -> float | None:
     """An optional number greater than zero (alias of `positive`)."""
     return positive(args, name)
+
+
+# ------------------------------------------------------------------ more declarations
+# Additions for /ogc and /map: a capped page size, a value given at most once, parameters
+# known only inside the view (a layer's property filters), and a declaration's own words.
+INT_MAX = 2**31 - 1
+
+
+def Capped(name: str, description: str, *, default: int, cap: int, lo: int = 1) -> Param:  # noqa: N802
+    """An integer ≥ lo where a value above cap reads as cap (OGC API Features' limit)."""
+    return Param(
+        name,
+        description,
+        {"type": "integer", "minimum": lo, "maximum": cap, "default": default},
+        lambda args: min(integer(args, name, default=default, lo=lo, hi=INT_MAX), cap),
+    )
+
+
+def Single(name: str, description: str) -> Param:  # noqa: N802
+    """Text as it came, given at most once (a property filter's value); None when absent."""
+
+    def read(args):
+        values = args.getlist(name) if hasattr(args, "getlist") else [args[name]] * (name in args)
+        if len(values) > 1:
+            raise BadInput("repeated_parameter", name=name)
+        return values[0] if values else None
+
+    return Param(name, description, {"type": "string"}, read)
+
+
+def worded(param: Param, key: str) -> Param:
+    """The same parameter, refused with the message `key` (given the refusal's values)."""
+
+    def read(args):
+        try:
+            return param.read(args)
+        except BadInput as exc:
+            raise BadInput(key, extra=exc.extra or None, **exc.values) from None
+
+    return Param(
+        param.name,
+        param.description,
+        param.schema,
+        read,
+        param.required,
+        param.reads,
+        param.described,
+    )
+
+
+def refuse_undeclared(args: Mapping, declared: Iterable[Param]) -> None:
+    """Refuse a query name that no declared parameter reads, naming the known ones in order."""
+    known = [n for p in declared for n in p.names]
+    for name in args:
+        if name not in known:
+            raise BadInput(
+                "undeclared_parameter",
+                name=name,
+                known_zh="、".join(known),
+                known=", ".join(known),
+            )
+
+
+def parse_also(more: Iterable[Param], *, only: Iterable[Param] | None = None) -> dict[str, Any]:
+    """Parameters known only inside the view (a layer's property filters), added to `parsed()`.
+
+    With `only` (the view's declaration), a query name neither it nor `more` reads is refused.
+    """
+    more = tuple(more)
+    if only is not None:
+        refuse_undeclared(request.args, (*only, *more))
+    values = parse(request.args, more)
+    g.params = {**g.get("params", {}), **values}
+    return values

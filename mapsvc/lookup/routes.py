@@ -11,6 +11,7 @@ from flask import Blueprint, current_app, jsonify, request
 from geodata import crs as crsmod
 from mapsvc import access
 from mapsvc.domain.errors import BadInput, NotFound
+from mapsvc.domain.vocabulary import SITE_KINDS
 from mapsvc.http import params
 from mapsvc.http.params import POINT, Choice, Crs, Flag, Integer, Number, Param, declare
 from mapsvc.infra import db
@@ -19,11 +20,7 @@ from mapsvc.lookup.search import NameIndex
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-KIND_LABELS = {
-    "branch": "党支部",
-    "service_point": "党群服务中心",
-    "migrant_group": "流动党员党支部",
-}
+KIND_LABELS = SITE_KINDS
 
 
 SEARCH_MAX_CHARS = 50

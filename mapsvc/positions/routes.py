@@ -19,7 +19,7 @@ from geodata import crs as crsmod
 from mapsvc import access
 from mapsvc.domain.errors import BadInput, DomainError, Forbidden, NotFound, TooLarge, Unavailable
 from mapsvc.http import params
-from mapsvc.http.errors import HEADERS, status_of
+from mapsvc.http.errors import headers_of, status_of
 from mapsvc.http.params import Crs, Integer, Param, declare
 from mapsvc.infra import db
 from mapsvc.positions import service as positions
@@ -48,7 +48,7 @@ def _database_unavailable(exc: Exception):
 
 
 def _answer(err: DomainError):
-    return jsonify(err.as_dict()), status_of(err), HEADERS.get(type(err), {})
+    return jsonify(err.as_dict()), status_of(err), headers_of(err)
 
 
 def _json_body():
