@@ -160,6 +160,153 @@ MESSAGES: dict[str, Words] = {
     "bad_lang": Words("lang 只能是 zh-CN 或 en", "lang must be zh-CN or en"),
     "unknown_layer": Words("没有图层 {names_zh}", "no layer {names}"),
     "org_not_found": Words("党组织 {org_id} 不存在", "org {org_id} not found", code="not_found"),
+    # /api/v1 routes: lookup
+    "point_outside_area": Words(
+        "该位置（经度 {lon:.6f}，纬度 {lat:.6f}）不在本系统覆盖的任何行政区域内",
+        "the point (lon {lon:.6f}, lat {lat:.6f}) lies outside every "
+        "administrative area this service covers",
+        code="outside_area",
+    ),
+    "search_q_missing": Words(
+        "缺少参数 q（搜索词）", "parameter q is missing", code="missing_parameter"
+    ),
+    "search_q_too_long": Words(
+        "搜索词不能超过 {max} 个字", "q must be at most {max} characters", code="too_long"
+    ),
+    # /api/v1 routes: coverage (the plan's JSON body, org coverage)
+    "plan_body_not_object": Words(
+        "请求体应为 JSON 对象", "the request body must be a JSON object", code="invalid_json"
+    ),
+    "plan_unknown_fields": Words(
+        "未知字段：{names_zh}", "unknown fields: {names}", code="unknown_field"
+    ),
+    "plan_keep_existing_not_boolean": Words(
+        "keep_existing 应为 true 或 false",
+        "keep_existing must be true or false",
+        code="not_a_boolean",
+    ),
+    "plan_field_missing": Words(
+        "缺少字段 {name}", "field {name} is missing", code="missing_parameter"
+    ),
+    "plan_integer_out_of_range": Words(
+        "{name} 应为 {lo} 到 {hi} 之间的整数：{value!r}",
+        "{name} must be an integer between {lo} and {hi}: {value!r}",
+        code="out_of_range",
+    ),
+    "plan_not_a_number": Words(
+        "{name} 应为数字：{value!r}", "{name} must be a number: {value!r}", code="not_a_number"
+    ),
+    "plan_not_positive": Words(
+        "{name} 应大于 0：{value!r}", "{name} must be greater than 0", code="out_of_range"
+    ),
+    "plan_bad_candidates": Words(
+        'candidates 应为 "grid_centroids" 或点的列表（[经度, 纬度] 或 {{"lon", "lat"}}）',
+        'candidates must be "grid_centroids" or a list of points ([lon, lat] or {{"lon", "lat"}})',
+        code="invalid_candidates",
+    ),
+    "plan_bad_candidate": Words(
+        "第 {n} 个候选点无效：{raw!r}",
+        "candidate {n} is not a point: {raw!r}",
+        code="invalid_candidates",
+    ),
+    "plan_too_many_candidates": Words(
+        "候选点最多 {max} 个：{n}", "at most {max} candidates: {n}", code="too_many_candidates"
+    ),
+    "plan_crs_not_text": Words("crs 应为字符串", "crs must be a string", code="invalid_crs"),
+    "org_distance_out_of_range": Words(
+        "distance_m 应在 {lo:.0f} 到 {hi:.0f} 米之间：{raw:g}",
+        "distance_m must be between {lo:.0f} and {hi:.0f} metres: {raw:g}",
+        code="out_of_range",
+    ),
+    # /api/v1 routes: position reports
+    "positions_database_unavailable": Words(
+        "数据库暂时不可用，请稍后重发（同一 report_id 重发不会重复保存）",
+        "the database is unavailable for now; resend later "
+        "(a resent report_id is never stored twice)",
+        code="database_unavailable",
+    ),
+    "positions_body_too_large": Words(
+        "请求体不能超过 {mb} MB；本批次未保存任何记录",
+        "the body must not exceed {mb} MB; nothing was stored",
+        code="body_too_large",
+    ),
+    "positions_body_not_json": Words(
+        "请求体不是有效的 JSON；本批次未保存任何记录",
+        "the body is not valid JSON; nothing was stored",
+        code="invalid_json",
+    ),
+    "positions_invalid_report": Words(
+        "{first}；本批次未保存任何记录，请改正后重发整批",
+        "{first_en}; nothing in this batch was stored: fix it and resend the whole batch",
+        code="invalid_reports",
+    ),
+    "positions_invalid_reports": Words(
+        "{first}，共 {count} 处错误；本批次未保存任何记录，请改正后重发整批",
+        "{first_en} ({count} problems in all); nothing in this batch was stored: "
+        "fix it and resend the whole batch",
+        code="invalid_reports",
+    ),
+    "positions_outside_scope": Words(
+        "本批报告中有党员不在您的管辖范围内，整批未保存",
+        "some members of this batch are outside your scope; nothing was stored",
+        code="forbidden",
+    ),
+    "positions_empty_range": Words(
+        "参数 since 应早于 until", "parameter since must be earlier than until", code="empty_range"
+    ),
+    "positions_unknown_member": Words(
+        "没有 id 为 {id} 的党员", "no member with id {id}", code="unknown_member"
+    ),
+    # /api/v1 routes: file uploads
+    "upload_too_large": Words(
+        "文件超过 {mb:g} MB 的上限：请拆分后分批导入，或在服务器上用 mapsvc import 导入",
+        "the file is over the {mb:g} MB limit: split it, or import it on the "
+        "server with mapsvc import",
+        code="file_too_large",
+    ),
+    "upload_missing_file": Words(
+        "请上传文件（表单字段 file）",
+        "upload the file as the form field 'file'",
+        code="missing_file",
+    ),
+    "import_database_unavailable": Words(
+        "数据库暂时不可用，未写入任何数据，请稍后再试",
+        "the database is unavailable; nothing was written, try again later",
+        code="database_unavailable",
+    ),
+    # /api/v1 routes: records
+    "record_not_found": Words(
+        "{what_zh} {key} 不存在", "{what_en} {key} not found", code="not_found"
+    ),
+    "record_body_not_object": Words(
+        "请求体应为 JSON 对象", "the body must be a JSON object", code="bad_json"
+    ),
+    "record_version_required": Words(
+        "修改前请先读取记录，并在 If-Match 头（或 version 字段）中带上其版本号",
+        "read the record first and send its version in If-Match (or a version field)",
+        code="version_required",
+    ),
+    "record_version_not_integer": Words(
+        "版本号应为整数：{raw}", "the version must be an integer: {raw}", code="bad_version"
+    ),
+    "record_version_out_of_range": Words(
+        "版本号超出范围：{raw}", "the version is out of range: {raw}", code="bad_version"
+    ),
+    "record_version_conflict": Words(
+        "{what_zh} {key} 已被他人修改（当前版本 {current}），请重新读取后再修改",
+        "{what_en} {key} was changed by someone else (now version {current}); "
+        "read it again before changing it",
+        code="version_conflict",
+    ),
+    "record_in_use": Words(
+        "{what_zh} {key} 仍被其他记录引用，不能删除",
+        "{what_en} {key} is still referred to by other records",
+        code="in_use",
+    ),
+    "org_not_empty": Words(
+        "该组织还有 {members} 名党员、{children} 个下级组织，请先转接党员、调整下级组织后再撤销",
+        "the org still has {members} members and {children} active child orgs: transfer them first",
+    ),
     # ---------------------------------------------------------------- services (lookup, coverage, positions, stats, map)
     # coverage: the reach asked for
     "radius_and_minutes": Words(

@@ -66,6 +66,7 @@ EXPORT_FORMATS = {
 }
 FILE_FORMATS = {k: v[0] for k, v in EXPORT_FORMATS.items() if k != "geojson"}  # downloads
 EXPORT_MAX_ROWS = 200_000  # one download from a list endpoint
+HEADER_LANGUAGES = {"en": "English", "zh": "中文"}  # a download's column names
 XLSX_CELL_MAX = xlsx.CELL_MAX
 
 _BY_EXTENSION = {
@@ -240,7 +241,7 @@ def download(resource: Resource, items: Sequence[dict], fmt: str, args, *, total
 
     from mapsvc.http import params
 
-    headers = params.choice(args, "headers", {"en": "English", "zh": "中文"}, default="en")
+    headers = params.choice(args, "headers", HEADER_LANGUAGES, default="en")
     body = export_bytes(resource, items, fmt, headers=headers)
     label, media, ext = EXPORT_FORMATS[fmt]
     res = Response(body, mimetype=media.split(";")[0])
