@@ -76,6 +76,7 @@ class Batches:
         self.seq = 0
 
     def next(self) -> bytes:
+        """The next batch as a JSON request body."""
         rng, n = self.rng, BATCH
         who = np.repeat(rng.integers(0, len(self.ids), n // 5), 5)
         lon = self.lon[who] + rng.normal(0, 0.01, n)

@@ -68,6 +68,7 @@ class GeoInputError(ValueError):
     """A bad coordinate or coordinate-system input, with a code and bilingual messages."""
 
     def __init__(self, code: str, message: str, message_en: str) -> None:
+        """Keep the code and both messages; str() shows the two messages."""
         super().__init__(f"{message} / {message_en}")
         self.code = code
         self.message = message
@@ -88,6 +89,7 @@ class CoordinateError(GeoInputError):
     ``swapped_lonlat``. ``lon`` and ``lat`` hold the values as given (as floats if possible)."""
 
     def __init__(self, code: str, message: str, message_en: str, lon: Any, lat: Any) -> None:
+        """A GeoInputError that also keeps the offending lon and lat."""
         super().__init__(code, message, message_en)
         self.lon = lon
         self.lat = lat
@@ -125,6 +127,7 @@ class Crs:
         return _pyproj_crs(self.epsg)
 
     def __str__(self) -> str:
+        """The CRS's short name (wgs84, gcj02 …)."""
         return self.name
 
 

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from layers import Layer, Prop, Style
-from mapsvc.domain import vocabulary as labels
-from mapsvc.coverage.service import LEVEL_REACH_M
+import json
 
-REACH = {"reach": __import__("json").dumps(LEVEL_REACH_M)}
+from layers.model import Layer, Prop, Style
+from mapsvc.domain import vocabulary as words
+from mapsvc.domain.rules import LEVEL_REACH_M
+from mapsvc.domain.vocabulary import AREA_FIELDS as AREA
+from mapsvc.domain.vocabulary import GRID_FIELDS as GRID
+from mapsvc.domain.vocabulary import MEMBER_FIELDS as MEMBER
+from mapsvc.domain.vocabulary import ORG_FIELDS as ORG
+from mapsvc.domain.vocabulary import ROAD_FIELDS as ROAD
+from mapsvc.domain.vocabulary import SERVICE_POINT_FIELDS as SERVICE_POINT
+
+REACH = {"reach": json.dumps(LEVEL_REACH_M)}
 # hexagons of the mobile members layer: 3 km across in Web Mercator (about 2.4 km on the
 # ground at 38° N); a cell with fewer members than MIN_CELL_COUNT is not shown at all
 HEX_M = 3000.0
@@ -40,13 +48,13 @@ LAYERS = (
         id_type="string",
         tile_id=False,
         properties=(
-            Prop("code", "区划代码", "division code"),
-            Prop("name", "名称", "name"),
-            Prop("level", "级别", "level", enum=labels.AREA_LEVELS),
-            Prop("parent_code", "上级区划代码", "parent code"),
+            Prop.of(AREA, "code"),
+            Prop.of(AREA, "name"),
+            Prop.of(AREA, "level", enum=words.AREA_LEVELS),
+            Prop.of(AREA, "parent_code"),
             Prop("parent_name", "上级区划", "parent area"),
-            Prop("population", "人口", "population", "integer"),
-            Prop("households", "户数", "households", "integer"),
+            Prop.of(AREA, "population", "integer"),
+            Prop.of(AREA, "households", "integer"),
         ),
         style=Style(color="#5d6d7e", weight=1.5, fill_opacity=0.0, dash_array="4 3", label="name"),
         minzoom=0,
@@ -62,13 +70,13 @@ LAYERS = (
         description_zh="网格：所属社区、网格员、人口、居住党员数、到最近党群服务中心的距离",
         geometry_type="MultiPolygon",
         properties=(
-            Prop("code", "网格编码", "grid code"),
-            Prop("name", "网格名称", "name", tile_minzoom=13),
-            Prop("community_code", "社区代码", "community code", tile_minzoom=13),
+            Prop.of(GRID, "code"),
+            Prop.of(GRID, "name", tile_minzoom=13),
+            Prop.of(GRID, "community_code", tile_minzoom=13),
             Prop("community", "所属社区", "community", tile_minzoom=13),
-            Prop("grid_worker", "网格员", "grid worker", tile_minzoom=13),
-            Prop("population", "人口", "population", "integer"),
-            Prop("households", "户数", "households", "integer", tile_minzoom=13),
+            Prop.of(GRID, "grid_worker", tile_minzoom=13),
+            Prop.of(GRID, "population", "integer"),
+            Prop.of(GRID, "households", "integer", tile_minzoom=13),
             Prop("members", "居住党员数", "members living here", "integer"),
             Prop(
                 "nearest_service_point_id",
@@ -97,14 +105,9 @@ LAYERS = (
         description_zh="步行路网",
         geometry_type="LineString",
         properties=(
-            Prop("name", "名称", "name"),
-            Prop(
-                "kind",
-                "等级",
-                "kind",
-                enum={"arterial": "主干道", "secondary": "次干道", "local": "支路", "path": "步道"},
-            ),
-            Prop("length_m", "长度（米）", "length (m)", "number", filter=False),
+            Prop.of(ROAD, "name"),
+            Prop.of(ROAD, "kind", enum=words.ROAD_KINDS),
+            Prop.of(ROAD, "length_m", "number", filter=False),
         ),
         style=Style(color="#aab7b8", weight=1.2),
         minzoom=11,
@@ -117,13 +120,17 @@ LAYERS = (
         tables=("service_points",),
         title_zh="服务圈",
         title_en="Service circles",
-        description_zh="党群服务中心（站）的服务半径：站点 500 米，社区中心 1000 米，街道及区级中心 1500 米",
+        description_zh=(
+            f"党群服务中心（站）的服务半径：站点 {LEVEL_REACH_M['station']:.0f} 米，"
+            f"社区中心 {LEVEL_REACH_M['community_centre']:.0f} 米，"
+            f"街道及区级中心 {LEVEL_REACH_M['street_centre']:.0f} 米"
+        ),
         geometry_type="Polygon",
         properties=(
-            Prop("code", "编码", "code"),
-            Prop("name", "名称", "name"),
-            Prop("level", "级别", "level", enum=labels.SERVICE_POINT_LEVELS),
-            Prop("reach_m", "服务半径（米）", "reach (m)", "number", filter=False),
+            Prop.of(SERVICE_POINT, "code"),
+            Prop.of(SERVICE_POINT, "name"),
+            Prop.of(SERVICE_POINT, "level", enum=words.SERVICE_POINT_LEVELS),
+            Prop.of(SERVICE_POINT, "reach_m", "number", filter=False),
         ),
         style=Style(color="#e67e22", weight=1, fill_opacity=0.08, dash_array="2 4"),
         params=REACH,
@@ -178,12 +185,12 @@ LAYERS = (
         description_zh="在流入地设立的流动党员党支部，及其协助管理的流动党员数",
         geometry_type="Point",
         properties=(
-            Prop("code", "组织编码", "code"),
-            Prop("name", "名称", "name"),
-            Prop("level", "组织级别", "level", enum=labels.ORG_LEVELS),
-            Prop("secretary", "书记", "secretary"),
-            Prop("address", "地址", "address"),
-            Prop("mobile_members", "流动党员数", "mobile members", "integer"),
+            Prop.of(ORG, "code"),
+            Prop.of(ORG, "name"),
+            Prop.of(ORG, "level", enum=words.ORG_LEVELS),
+            Prop.of(ORG, "secretary"),
+            Prop.of(ORG, "address"),
+            Prop.of(ORG, "mobile_members", "integer"),
         ),
         style=Style(color="#6c3483", radius=7, weight=2, fill_color="#d2b4de", fill_opacity=0.9),
         minzoom=3,
@@ -198,15 +205,15 @@ LAYERS = (
         description_zh="区、街道（镇）、社区（村）党群服务中心和党群服务站",
         geometry_type="Point",
         properties=(
-            Prop("code", "编码", "code"),
-            Prop("name", "名称", "name"),
-            Prop("level", "级别", "level", enum=labels.SERVICE_POINT_LEVELS),
-            Prop("address", "地址", "address"),
-            Prop("opening_hours", "开放时间", "opening hours"),
-            Prop("services", "服务项目", "services", "list", filter=False),
-            Prop("phone", "电话", "phone"),
-            Prop("admin_area_code", "所在区划代码", "area code"),
-            Prop("reach_m", "服务半径（米）", "reach (m)", "number", filter=False),
+            Prop.of(SERVICE_POINT, "code"),
+            Prop.of(SERVICE_POINT, "name"),
+            Prop.of(SERVICE_POINT, "level", enum=words.SERVICE_POINT_LEVELS),
+            Prop.of(SERVICE_POINT, "address"),
+            Prop.of(SERVICE_POINT, "opening_hours"),
+            Prop.of(SERVICE_POINT, "services", "list", filter=False),
+            Prop.of(SERVICE_POINT, "phone"),
+            Prop.of(SERVICE_POINT, "admin_area_code"),
+            Prop.of(SERVICE_POINT, "reach_m", "number", filter=False),
         ),
         style=Style(
             color="#ba4a00",
@@ -231,24 +238,18 @@ LAYERS = (
         description_zh="有位置的党支部（含联合党支部、临时党支部）：党员人数（正式、预备）、流动党员、书记",
         geometry_type="Point",
         properties=(
-            Prop("code", "组织编码", "code", tile_minzoom=12),
-            Prop("name", "名称", "name", tile_minzoom=12),
-            Prop("level", "组织级别", "level", enum=labels.ORG_LEVELS),
-            Prop("category", "组织类别", "category", enum=labels.ORG_CATEGORIES),
-            Prop("secretary", "书记", "secretary", tile_minzoom=14),
-            Prop("address", "地址", "address", tile_minzoom=14),
-            Prop("admin_area_code", "所在区划代码", "area code", tile_minzoom=14),
+            Prop.of(ORG, "code", tile_minzoom=12),
+            Prop.of(ORG, "name", tile_minzoom=12),
+            Prop.of(ORG, "level", enum=words.ORG_LEVELS),
+            Prop.of(ORG, "category", enum=words.ORG_CATEGORIES),
+            Prop.of(ORG, "secretary", tile_minzoom=14),
+            Prop.of(ORG, "address", tile_minzoom=14),
+            Prop.of(ORG, "admin_area_code", tile_minzoom=14),
             Prop("parent_id", "上级组织编号", "parent org id", "integer", tile_minzoom=14),
-            Prop("member_count", "党员数", "members", "integer"),
-            Prop("full_members", "正式党员", "full members", "integer", tile_minzoom=14),
-            Prop(
-                "probationary_members",
-                "预备党员",
-                "probationary members",
-                "integer",
-                tile_minzoom=14,
-            ),
-            Prop("mobile_members", "流动党员", "mobile members", "integer", tile_minzoom=14),
+            Prop.of(ORG, "member_count", "integer"),
+            Prop.of(ORG, "full_members", "integer", tile_minzoom=14),
+            Prop.of(ORG, "probationary_members", "integer", tile_minzoom=14),
+            Prop.of(ORG, "mobile_members", "integer", tile_minzoom=14),
         ),
         style=Style(
             color="#c0392b",
@@ -272,10 +273,10 @@ LAYERS = (
         geometry_type="Point",
         access="personal",
         properties=(
-            Prop("name", "姓名", "name"),
+            Prop.of(MEMBER, "name"),
             Prop("org_name", "所在党支部", "branch"),
-            Prop("mobile_destination", "流入地", "destination"),
-            Prop("mobile_since", "外出时间", "away since"),
+            Prop.of(MEMBER, "mobile_destination"),
+            Prop.of(MEMBER, "mobile_since"),
             Prop("inflow_org_name", "流入地党组织", "inflow org"),
             Prop("position_at", "定位时间", "position at"),
         ),

@@ -6,6 +6,7 @@ from importlib import import_module
 
 from flask import Flask
 
+from mapsvc.http.jsonbody import StrictJSONProvider
 from mapsvc.infra.config import PROJECT_ROOT, access_settings
 from mapsvc.infra.db import database_url
 
@@ -29,6 +30,7 @@ BLUEPRINTS = (
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the service; `config` overrides settings (tests pass DATABASE_URL)."""
+    Flask.json_provider_class = StrictJSONProvider
     app = Flask(
         __name__,
         template_folder=str(PROJECT_ROOT / "web" / "templates"),

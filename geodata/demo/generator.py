@@ -299,6 +299,40 @@ def generate(scale: str = "small", seed: int = 2026) -> City:
     return city
 
 
+def _community_grids(rng, geom, target: int, ccode: str, cname: str, urban: bool) -> list[dict]:
+    """A community's grids, numbered west→east, north→south, with people and households."""
+    grids = []
+    for serial, (_r, _c, piece) in enumerate(tile(geom, target), start=1):
+        cx, cy = piece.centroid.x, piece.centroid.y
+        d_km = math.hypot(cx, cy) / 1000
+        area_km2 = piece.area / 1e6
+        # persons per km²: dense old town, thinning outwards; sparse loess villages
+        density = (9_000 * math.exp(-d_km / 2.5) + 800) if urban else rng.uniform(15, 50)
+        pop = int(area_km2 * density * rng.uniform(0.6, 1.4)) + int(rng.integers(80, 300))
+        grids.append(
+            {
+                "code": f"{ccode}{serial:03d}",
+                "name": f"{cname}第{serial}网格",
+                "community_code": ccode,
+                "geom": piece,
+                "population": pop,
+                "households": max(1, int(pop / rng.uniform(2.5, 3.1))),
+            }
+        )
+    return grids
+
+
+def _grid_workers(rng, communities: list[dict]) -> None:
+    """One grid worker per urban grid, one per two village grids."""
+    workers = NameMaker(rng)
+    for comm in communities:
+        per = 1 if comm["level"] == "community" else 2
+        for i, g in enumerate(comm["grids"]):
+            if i % per == 0:
+                worker, phone = workers.one(), workers.phones(1)[0]
+            g["grid_worker"], g["grid_worker_phone"] = worker, phone
+
+
 def _areas(rng, cfg: Scale, plane: Plane, city: City) -> dict:
     """District, streets and towns, communities and villages, grids."""
     district = blob(rng, 0, 0, cfg.radius_km * 1000)
@@ -362,23 +396,8 @@ def _areas(rng, cfg: Scale, plane: Plane, city: City) -> dict:
                 "street": unit,
                 "seat": seeds[j],
             }
-            for serial, (_r, _c, piece) in enumerate(tile(cg, target), start=1):
-                cx, cy = piece.centroid.x, piece.centroid.y
-                d_km = math.hypot(cx, cy) / 1000
-                area_km2 = piece.area / 1e6
-                # persons per km²: dense old town, thinning outwards; sparse loess villages
-                density = (9_000 * math.exp(-d_km / 2.5) + 800) if urban else rng.uniform(15, 50)
-                pop = int(area_km2 * density * rng.uniform(0.6, 1.4)) + int(rng.integers(80, 300))
-                grid = {
-                    "code": f"{ccode}{serial:03d}",
-                    "name": f"{cname}第{serial}网格",
-                    "community_code": ccode,
-                    "geom": piece,
-                    "population": pop,
-                    "households": max(1, int(pop / rng.uniform(2.5, 3.1))),
-                }
-                comm["grids"].append(grid)
-                grid_rows.append(grid)
+            comm["grids"] = _community_grids(rng, cg, target, ccode, cname, urban)
+            grid_rows.extend(comm["grids"])
             comm["population"] = sum(g["population"] for g in comm["grids"])
             comm["households"] = sum(g["households"] for g in comm["grids"])
             unit["communities"].append(comm)
@@ -387,14 +406,7 @@ def _areas(rng, cfg: Scale, plane: Plane, city: City) -> dict:
         unit["households"] = sum(c["households"] for c in unit["communities"])
         out["units"].append(unit)
 
-    # grid workers: one per urban grid, one per two village grids
-    workers = NameMaker(rng)
-    for comm in out["communities"]:
-        per = 1 if comm["level"] == "community" else 2
-        for i, g in enumerate(comm["grids"]):
-            if i % per == 0:
-                worker, phone = workers.one(), workers.phones(1)[0]
-            g["grid_worker"], g["grid_worker_phone"] = worker, phone
+    _grid_workers(rng, out["communities"])
 
     whole = unary_union([u["geom"] for u in out["units"]])
     out["district"] = {"code": dcode, "name": P.DISTRICT_NAME, "geom": whole, "core": core}
@@ -477,18 +489,7 @@ def _roads(rng, cfg: Scale, plane: Plane, city: City, areas: dict) -> None:
             jx, jy = x + rng.normal(0, s * 0.06), y + rng.normal(0, s * 0.06)
             if core.contains(shapely.Point(jx, jy)):
                 index[(r, c)] = vertex(jx, jy)
-    edges: list[tuple[int, int, str, str]] = []
-    for (r, c), v in index.items():
-        for dr, dc, names in ((0, 1, P.ROAD_NAMES_EW), (1, 0, P.ROAD_NAMES_NS)):
-            w = index.get((r + dr, c + dc))
-            if w is None:
-                continue
-            major = (r % 4 == 0) if dc else (c % 4 == 0)
-            if not major and rng.random() < 0.08:
-                continue  # a few missing links make routes differ from straight lines
-            line_no = r if dc else c
-            name = names[line_no % len(names)]
-            edges.append((v, w, "secondary" if major else "local", name))
+    edges = _lattice_edges(rng, index)
 
     core_ids = np.array(list(index.values()))
     core_xy = np.array([vertices[i - 1] for i in core_ids])
@@ -522,6 +523,28 @@ def _roads(rng, cfg: Scale, plane: Plane, city: City, areas: dict) -> None:
             cx, cy = comm["seat"]
             polyline(seat, cx, cy, 800.0, "local", f"{comm['name']}村道")
 
+    _store_roads(plane, city, vertices, edges)
+
+
+def _lattice_edges(rng, index: dict) -> list[tuple[int, int, str, str]]:
+    """The core's street lattice: every fourth line a secondary road, a few links missing."""
+    edges: list[tuple[int, int, str, str]] = []
+    for (r, c), v in index.items():
+        for dr, dc, names in ((0, 1, P.ROAD_NAMES_EW), (1, 0, P.ROAD_NAMES_NS)):
+            w = index.get((r + dr, c + dc))
+            if w is None:
+                continue
+            major = (r % 4 == 0) if dc else (c % 4 == 0)
+            if not major and rng.random() < 0.08:
+                continue  # a few missing links make routes differ from straight lines
+            line_no = r if dc else c
+            name = names[line_no % len(names)]
+            edges.append((v, w, "secondary" if major else "local", name))
+    return edges
+
+
+def _store_roads(plane: Plane, city: City, vertices: list, edges: list) -> None:
+    """Vertices and edges (plane metres) into the city's road rows (lon/lat)."""
     lon, lat = plane.xy_to_lonlat([v[0] for v in vertices], [v[1] for v in vertices])
     city.road_vertices = [
         {"id": i + 1, "lon": float(lon[i]), "lat": float(lat[i])} for i in range(len(vertices))
@@ -952,6 +975,67 @@ def _service_points(rng, plane: Plane, city: City, areas: dict, tree: OrgTree) -
                 )
 
 
+def _home_grids(rng, plan: list, by_area: dict, pop: np.ndarray, n: int) -> np.ndarray:
+    """The grid each member lives in: within their org's area, weighted by population."""
+    home_grid = np.empty(n, dtype=np.int64)
+    pos = 0
+    all_idx = np.arange(len(pop))
+    for _oid, cnt, area in plan:
+        idx = np.array(by_area.get(area, []), dtype=np.int64) if area else np.empty(0, np.int64)
+        if not len(idx):  # orgs of the whole district (or of other counties): anywhere
+            idx = all_idx
+        w = pop[idx] / pop[idx].sum()
+        home_grid[pos : pos + cnt] = rng.choice(idx, cnt, p=w)
+        pos += cnt
+    return home_grid
+
+
+def _reported_positions(rng, city: City, is_mobile: np.ndarray, dest: np.ndarray):
+    """About 60 % of mobile members report positions (three each): the city's position rows,
+    and each member's latest position and time (NaN / NaT for the others)."""
+    n = len(is_mobile)
+    reporting = np.flatnonzero(is_mobile & (rng.random(n) < 0.6))
+    k = 3
+    m_ids = np.repeat(reporting + 1, k)
+    base = dest[np.repeat(reporting, k)]
+    jitter = rng.normal(0, 0.004, (len(m_ids), 2))
+    positions = base + jitter
+    age_days = np.tile(np.array([20.0, 7.0, 0.5]), len(reporting)) + rng.uniform(0, 0.4, len(m_ids))
+    reported_at = np.datetime64(f"{REFERENCE_DATE.isoformat()}T12:00:00") - (
+        age_days * 86400
+    ).astype("timedelta64[s]")
+    city.positions = {
+        "report_id": [
+            f"demo-{m}-{j}"
+            for m, j in zip(m_ids, np.tile(np.arange(k), len(reporting)), strict=True)
+        ],
+        "member_id": m_ids,
+        "lon": positions[:, 0],
+        "lat": positions[:, 1],
+        "reported_at": reported_at,
+        "source": np.where(rng.random(len(m_ids)) < 0.8, "gps", "network"),
+        "accuracy_m": np.round(rng.uniform(5, 60, len(m_ids)), 1),
+    }
+    cur = np.full((n, 2), np.nan)
+    cur_at = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
+    cur[reporting] = positions[2::k]
+    cur_at[reporting] = reported_at[2::k]
+    return cur, cur_at
+
+
+def _grid_party_groups(grids: list[dict], branches: list) -> None:
+    """Each urban grid's party group sits in its community's first branch."""
+    comm_first = {}
+    for b, _n, area in branches:
+        if area:
+            comm_first.setdefault(area, b["id"])
+    for g in grids:
+        bid = comm_first.get(g["community_code"])
+        if bid and g["community_code"][9] == "0":
+            g["party_group"] = f"{g['name']}党小组"
+            g["party_group_branch_id"] = bid
+
+
 def _members(rng, cfg, plane, city, areas, tree, branches, names) -> None:
     """Members of every branch, with homes, mobile members out and in, and position reports."""
     grids = city.grids
@@ -970,18 +1054,7 @@ def _members(rng, cfg, plane, city, areas, tree, branches, names) -> None:
     ]
     org_id = np.concatenate([np.full(n, oid, dtype=np.int64) for oid, n, _ in plan])
     n = len(org_id)
-    home_grid = np.empty(n, dtype=np.int64)
-    pos = 0
-    all_idx = np.arange(len(grids))
-    for _oid, cnt, area in plan:
-        idx = np.array(by_area.get(area, []), dtype=np.int64) if area else np.empty(0, np.int64)
-        if area and len(area) == 12 and area.endswith("000") and not len(idx):
-            idx = all_idx
-        if not len(idx):
-            idx = all_idx
-        w = pop[idx] / pop[idx].sum()
-        home_grid[pos : pos + cnt] = rng.choice(idx, cnt, p=w)
-        pos += cnt
+    home_grid = _home_grids(rng, plan, by_area, pop, n)
     in_district = np.concatenate(
         [
             np.ones(sum(c for _, c, a in plan if a is not None), bool),
@@ -1064,32 +1137,7 @@ def _members(rng, cfg, plane, city, areas, tree, branches, names) -> None:
     since = np.where(is_mobile, np.maximum(ref - rng.integers(183, 3000, n), joined_ord), 0)
 
     # the latest position reported by about 60 % of mobile members, with a short history
-    reporting = np.flatnonzero(is_mobile & (rng.random(n) < 0.6))
-    k = 3
-    m_ids = np.repeat(reporting + 1, k)
-    base = dest[np.repeat(reporting, k)]
-    jitter = rng.normal(0, 0.004, (len(m_ids), 2))
-    positions = base + jitter
-    age_days = np.tile(np.array([20.0, 7.0, 0.5]), len(reporting)) + rng.uniform(0, 0.4, len(m_ids))
-    reported_at = np.datetime64(f"{REFERENCE_DATE.isoformat()}T12:00:00") - (
-        age_days * 86400
-    ).astype("timedelta64[s]")
-    city.positions = {
-        "report_id": [
-            f"demo-{m}-{j}"
-            for m, j in zip(m_ids, np.tile(np.arange(k), len(reporting)), strict=True)
-        ],
-        "member_id": m_ids,
-        "lon": positions[:, 0],
-        "lat": positions[:, 1],
-        "reported_at": reported_at,
-        "source": np.where(rng.random(len(m_ids)) < 0.8, "gps", "network"),
-        "accuracy_m": np.round(rng.uniform(5, 60, len(m_ids)), 1),
-    }
-    cur = np.full((n, 2), np.nan)
-    cur_at = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
-    cur[reporting] = positions[2::k]
-    cur_at[reporting] = reported_at[2::k]
+    cur, cur_at = _reported_positions(rng, city, is_mobile, dest)
 
     # every home was drawn in lon/lat: grids are stored in EPSG:4326, county seats are lon/lat
     home_lon, home_lat = home[:, 0], home[:, 1]
@@ -1121,13 +1169,4 @@ def _members(rng, cfg, plane, city, areas, tree, branches, names) -> None:
         "cur_at": cur_at,
     }
 
-    # grid party groups: each urban grid's group sits in its community's first branch
-    comm_first = {}
-    for b, _n, area in branches:
-        if area:
-            comm_first.setdefault(area, b["id"])
-    for g in grids:
-        bid = comm_first.get(g["community_code"])
-        if bid and g["community_code"][9] == "0":
-            g["party_group"] = f"{g['name']}党小组"
-            g["party_group_branch_id"] = bid
+    _grid_party_groups(grids, branches)

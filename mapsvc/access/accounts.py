@@ -49,12 +49,9 @@ def _rows(cur) -> list[dict]:
 
 
 def _one(cur) -> dict | None:
+    """The first row of the last statement as a dict, or None."""
     rows = _rows(cur)
     return rows[0] if rows else None
-
-
-def _problem(field: str | None, code: str, zh: str, en: str) -> Problem:
-    return Problem(field, code, zh, en)
 
 
 def hash_token(token: str) -> str:
@@ -92,14 +89,7 @@ def set_password(cur, name: str, password: str) -> None:
     """A new password (logs out every session of the account). Raises Invalid."""
     if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise Invalid(
-            [
-                _problem(
-                    "password",
-                    "bad_password",
-                    f"密码须为 {MIN_PASSWORD}–{MAX_PASSWORD} 个字符",
-                    f"the password must have {MIN_PASSWORD}-{MAX_PASSWORD} characters",
-                )
-            ]
+            [Problem.of("password", "bad_password", least=MIN_PASSWORD, most=MAX_PASSWORD)]
         )
     cur.execute(
         "UPDATE users SET password_hash = %s, session_gen = session_gen + 1 WHERE name = %s "
@@ -107,9 +97,7 @@ def set_password(cur, name: str, password: str) -> None:
         (_hasher.hash(password), name),
     )
     if cur.fetchone() is None:
-        raise Invalid(
-            [_problem("name", "unknown_user", f"没有用户 {name}", f"no user named {name}")]
-        )
+        raise Invalid([Problem.of("name", "unknown_user", name=name)])
 
 
 def recent_login_failures(cur, name: str, remote_addr: str | None, seconds: int) -> tuple[int, int]:
@@ -136,6 +124,45 @@ def list_users(cur) -> list[dict]:
     return _rows(cur)
 
 
+def _scope(cur, role: str, scope_code: str | None) -> tuple[int | None, list[Problem]]:
+    """The id of the account's scope org and the problems with it (admins take none)."""
+    if role == "admin":
+        return None, [Problem.of("scope", "admin_scope")] if scope_code else []
+    if role not in ROLES or (role == "kiosk" and not scope_code):
+        return None, []  # a kiosk shows the whole city's totals unless given a scope
+    if not scope_code:
+        return None, [Problem.of("scope", "scope_required", role=role)]
+    cur.execute("SELECT id, status FROM party_orgs WHERE code = %s", (scope_code,))
+    org = _one(cur)
+    if org is None:
+        return None, [Problem.of("scope", "unknown_scope", code=scope_code)]
+    if org["status"] != "active":
+        return None, [Problem.of("scope", "dissolved_scope", code=scope_code)]
+    return org["id"], []
+
+
+def _grid_problems(cur, role: str, grid_codes: list[str]) -> list[Problem]:
+    """Only grid workers have grids, and theirs exist."""
+    if not grid_codes:
+        return []
+    if role != "grid_worker":
+        return [Problem.of("grids", "grids_for_grid_workers")]
+    cur.execute("SELECT array_agg(code) AS found FROM grids WHERE code = ANY(%s)", (grid_codes,))
+    missing = sorted(set(grid_codes) - set(_one(cur)["found"] or []))
+    return [Problem.of("grids", "unknown_grid", grids=", ".join(missing))] if missing else []
+
+
+def _password_problems(password: str | None) -> list[Problem]:
+    """A new password's length (None: a token-only account)."""
+    if password is None:
+        return []
+    if len(password) < MIN_PASSWORD:
+        return [Problem.of("password", "short_password", least=MIN_PASSWORD)]
+    if len(password) > MAX_PASSWORD:
+        return [Problem.of("password", "long_password", most=MAX_PASSWORD)]
+    return []
+
+
 def add_user(
     cur,
     name: str,
@@ -146,128 +173,22 @@ def add_user(
     grid_codes: list[str] | tuple[str, ...] = (),
 ) -> dict:
     """Create an account; password None makes a token-only account. Raises Invalid."""
+    grid_codes = sorted(set(grid_codes or ()))
     problems: list[Problem] = []
     if not isinstance(name, str) or not NAME_RE.match(name):
-        problems.append(
-            _problem(
-                "name",
-                "bad_name",
-                "用户名须为 1–64 个字母、数字或 _ . -",
-                "name must be 1-64 characters of letters, digits, _ . -",
-            )
-        )
+        problems.append(Problem.of("name", "bad_name"))
     if role not in ROLES:
-        problems.append(
-            _problem(
-                "role",
-                "bad_role",
-                f"角色须为 {', '.join(ROLES)} 之一",
-                f"role must be one of {', '.join(ROLES)}",
-            )
-        )
-    scope_id = None
-    if role == "admin" and scope_code:
-        problems.append(
-            _problem(
-                "scope",
-                "admin_scope",
-                "管理员管理整棵组织树，不设范围",
-                "an admin sees the whole org tree and takes no scope",
-            )
-        )
-    elif role == "kiosk" and not scope_code:
-        pass  # a kiosk shows the whole city's totals unless given a scope
-    elif role in ROLES and role != "admin":
-        if not scope_code:
-            problems.append(
-                _problem(
-                    "scope",
-                    "scope_required",
-                    f"角色 {role} 须指定所管辖的党组织（--scope 组织代码）",
-                    f"role {role} needs a scope: the code of an org (--scope ORG_CODE)",
-                )
-            )
-        else:
-            cur.execute("SELECT id, status FROM party_orgs WHERE code = %s", (scope_code,))
-            org = _one(cur)
-            if org is None:
-                problems.append(
-                    _problem(
-                        "scope",
-                        "unknown_scope",
-                        f"没有代码为 {scope_code} 的党组织",
-                        f"no org has the code {scope_code}",
-                    )
-                )
-            elif org["status"] != "active":
-                problems.append(
-                    _problem(
-                        "scope",
-                        "dissolved_scope",
-                        f"党组织 {scope_code} 已撤销",
-                        f"org {scope_code} is dissolved",
-                    )
-                )
-            else:
-                scope_id = org["id"]
-    grid_codes = sorted(set(grid_codes or ()))
-    if grid_codes and role != "grid_worker":
-        problems.append(
-            _problem(
-                "grids",
-                "grids_for_grid_workers",
-                "只有网格员可指定网格",
-                "only grid workers have grids",
-            )
-        )
-    elif grid_codes:
-        cur.execute(
-            "SELECT array_agg(code) AS found FROM grids WHERE code = ANY(%s)", (grid_codes,)
-        )
-        missing = sorted(set(grid_codes) - set(_one(cur)["found"] or []))
-        if missing:
-            problems.append(
-                _problem(
-                    "grids",
-                    "unknown_grid",
-                    f"没有这些网格：{', '.join(missing)}",
-                    f"no such grids: {', '.join(missing)}",
-                )
-            )
-    if password is not None:
-        if len(password) < MIN_PASSWORD:
-            problems.append(
-                _problem(
-                    "password",
-                    "short_password",
-                    f"密码至少 {MIN_PASSWORD} 个字符",
-                    f"the password must have at least {MIN_PASSWORD} characters",
-                )
-            )
-        elif len(password) > MAX_PASSWORD:
-            problems.append(
-                _problem(
-                    "password",
-                    "long_password",
-                    f"密码最多 {MAX_PASSWORD} 个字符",
-                    f"the password may have at most {MAX_PASSWORD} characters",
-                )
-            )
+        problems.append(Problem.of("role", "bad_role", roles=", ".join(ROLES)))
+    scope_id, scope_problems = _scope(cur, role, scope_code)
+    problems += scope_problems
+    problems += _grid_problems(cur, role, grid_codes)
+    problems += _password_problems(password)
     if display_name is not None and not 1 <= len(display_name) <= 128:
-        problems.append(
-            _problem(
-                "display_name",
-                "bad_display_name",
-                "显示名须为 1–128 个字符",
-                "display_name must have 1-128 characters",
-            )
-        )
+        problems.append(Problem.of("display_name", "bad_display_name"))
     if not problems:
         cur.execute("SELECT 1 FROM users WHERE name = %s", (name,))
         if cur.fetchone():
-            problems.append(
-                _problem("name", "name_taken", f"用户名 {name} 已存在", f"the name {name} is taken")
-            )
+            problems.append(Problem.of("name", "name_taken", name=name))
     if problems:
         raise Invalid(problems)
     pw_hash = _hasher.hash(password) if password is not None else None
@@ -309,24 +230,13 @@ def issue_token(cur, name: str, expires_days: int | None = None, label: str | No
     cur.execute("SELECT id FROM users WHERE name = %s AND active", (name,))
     user = _one(cur)
     if user is None:
-        problems.append(
-            _problem(
-                "name", "unknown_user", f"没有启用的用户 {name}", f"no active user named {name}"
-            )
-        )
+        problems.append(Problem.of("name", "unknown_active_user", name=name))
     if expires_days is not None and (
         isinstance(expires_days, bool)
         or not isinstance(expires_days, int)
         or not 1 <= expires_days <= MAX_TOKEN_DAYS
     ):
-        problems.append(
-            _problem(
-                "expires",
-                "bad_expiry",
-                f"有效天数须为 1–{MAX_TOKEN_DAYS}",
-                f"expiry must be 1-{MAX_TOKEN_DAYS} days",
-            )
-        )
+        problems.append(Problem.of("expires", "bad_expiry", most=MAX_TOKEN_DAYS))
     if problems:
         raise Invalid(problems)
     token = secrets.token_urlsafe(32)

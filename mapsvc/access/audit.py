@@ -10,6 +10,7 @@ from mapsvc.infra import db
 
 
 def remote_addr() -> str | None:
+    """The caller's address (None outside a request)."""
     return request.remote_addr if request else None
 
 

@@ -24,6 +24,7 @@ class Principal:
 
     @property
     def is_admin(self) -> bool:
+        """Admins see and change everything."""
         return self.role == "admin"
 
     @property
@@ -37,6 +38,7 @@ class Principal:
         return self.sees_personal and self.role != "viewer"
 
     def public_dict(self) -> dict:
+        """Who the caller is, as /api/v1/me shows it (nothing secret)."""
         return {
             "name": self.name,
             "role": self.role,

@@ -8,16 +8,24 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 
 from mapsvc import access
 from mapsvc.access import accounts
-from mapsvc.infra import db
-from mapsvc.http import params
 from mapsvc.domain.errors import DomainError, Forbidden
+from mapsvc.http import params
 from mapsvc.http.errors import status_of
+from mapsvc.http.params import Duration, Integer, Text, declare
+from mapsvc.infra import db
 
 bp = Blueprint("auth", __name__)
 
 FAIL_WINDOW_S = 15 * 60
 MAX_FAILS_PER_NAME = 5  # then that account waits; a wrong guess costs the guesser, not others
 MAX_FAILS_PER_ADDR = 20
+
+# the audit log's filters, for /api/v1/audit and the /audit page
+AUDIT = (
+    Duration("since", "时间范围，如 30m、1h、7d（默认 24h） / how far back", default=24 * 3600),
+    Text("user", "用户名 / user name", max_length=64),
+    Integer("limit", "条数 / how many", default=500, lo=1, hi=10000),
+)
 
 TEXT = {
     "zh": {
@@ -119,6 +127,7 @@ def logout():
 
 @bp.get("/api/v1/me")
 @access.aggregate
+@declare()
 def me():
     """Who the caller is: name, role, scope (kiosks too); the CSRF token for page scripts."""
     p = access.principal()
@@ -128,22 +137,24 @@ def me():
     return jsonify(body)
 
 
-def _audit_rows():
-    p = access.principal()
-    if not p.is_admin:
+def _require_admin() -> None:
+    if not access.principal().is_admin:
         raise Forbidden("admins_only_audit")
-    since = params.duration_seconds(request.args, "since", default=24 * 3600)
-    user = (request.args.get("user") or "").strip() or None
-    limit = params.integer(request.args, "limit", default=500, lo=1, hi=10000)
+
+
+def _audit_rows(p: dict) -> list[dict]:
     with db.cursor(current_app.config["DATABASE_URL"]) as cur:
-        rows = accounts.audit_entries(cur, since_seconds=since, user=user, limit=limit)
-    return rows, user
+        return accounts.audit_entries(
+            cur, since_seconds=p["since"], user=p["user"], limit=p["limit"]
+        )
 
 
 @bp.get("/api/v1/audit")
+@declare(*AUDIT)
 def audit_api():
     """The audit log, newest last (admins only): ?since=1h|7d, ?user=NAME, ?limit."""
-    rows, _ = _audit_rows()
+    _require_admin()
+    rows = _audit_rows(params.parsed())
     for r in rows:
         r["at"] = r["at"].isoformat()
     return jsonify({"items": rows, "total": len(rows)})
@@ -152,10 +163,13 @@ def audit_api():
 @bp.get("/audit")
 def audit_page():
     """The audit log as a page for admins."""
-    try:
-        rows, user = _audit_rows()
+    try:  # a refusal is shown as text on the page, not as JSON
+        _require_admin()
+        p = params.parse(request.args, AUDIT)
+        rows = _audit_rows(p)
     except DomainError as exc:
         return f"{exc.message} / {exc.message_en}", status_of(exc)
+    user = p["user"]
     return render_template(
         "audit.html",
         rows=list(reversed(rows)),

@@ -6,6 +6,8 @@ checked with `require_write` and `refused_writes`.
 
 from __future__ import annotations
 
+import psycopg2
+import shapely
 from psycopg2 import sql
 
 from mapsvc.access.principal import Principal, principal, role_label
@@ -105,6 +107,7 @@ def members_outside(cur, p: Principal, member_ids) -> list[int]:
 
 
 def area_in_scope(p: Principal, code: str | None) -> bool:
+    """Whether a division code lies in p's area (by code prefix)."""
     if p.is_admin:
         return True
     return bool(code and p.scope_area and code.startswith(p.scope_area))
@@ -124,78 +127,143 @@ def org_codes_in_scope(cur, p: Principal, codes) -> set[str]:
     return {r["code"] for r in cur.fetchall()}
 
 
-def refused_writes(cur, p: Principal, kind: str, changes: list[tuple[dict | None, dict | None]]):
+Change = tuple[dict | None, dict | None]  # (record as it is, new values); None: new / deleted
+
+
+def refused_writes(cur, p: Principal, kind: str, changes: list[Change]) -> list[int]:
     """Indexes of the changes p may not make, each (record as it is, new values): None for
     a new record, or for a deletion.
 
-    An existing record must be in p's scope; new values must keep it there: a member's org,
-    an org's parent, a grid's community or a service point's area (or operating org). New
-    orgs count by their parent, which may itself be new (imports list parents anywhere).
+    The one place where a write's place is checked: an existing record must be in p's scope,
+    and what it becomes must stay there — its org (members), its parent (orgs; new orgs count
+    by their parent, which may itself be new: imports list parents anywhere), its community
+    (grids), and for orgs and service points its area code, its location (inside p's area) and
+    its operating org, all of them.
     """
     if p.is_admin:
         return []
     if p.role not in WRITERS.get(kind, ()):
         return list(range(len(changes)))
-    if kind in ("grids", "service_points"):
-        area_field = "community_code" if kind == "grids" else "admin_area_code"
+    check = _CHECKS.get(kind)
+    if check is None:
+        return list(range(len(changes)))  # admin areas, roads: admins only
+    refused = set(check(cur, p, changes))
+    if kind in ("orgs", "service_points"):
+        refused |= _placed_outside(cur, p, changes)
+    return sorted(refused)
 
-        def ok_area(d):
-            if kind == "service_points" and d.get("operating_org_code") in scoped:
-                return True
-            return area_in_scope(p, d.get(area_field))
 
-        scoped = org_codes_in_scope(
-            cur,
-            p,
-            [d.get("operating_org_code") for pair in changes for d in pair if d],
+def _after(cur_rec: dict | None, new: dict | None) -> dict:
+    """The record as the change leaves it."""
+    return {**(cur_rec or {}), **(new or {})}
+
+
+def _members_refused(cur, p: Principal, changes: list[Change]) -> list[int]:
+    scoped = org_codes_in_scope(cur, p, [d.get("org_code") for pair in changes for d in pair if d])
+    return [
+        i
+        for i, (cur_rec, new) in enumerate(changes)
+        if (cur_rec is not None and cur_rec.get("org_code") not in scoped)
+        or (new is not None and _after(cur_rec, new).get("org_code") not in scoped)
+    ]
+
+
+def _grids_refused(cur, p: Principal, changes: list[Change]) -> list[int]:
+    return [
+        i
+        for i, (cur_rec, new) in enumerate(changes)
+        if (cur_rec is not None and not area_in_scope(p, cur_rec.get("community_code")))
+        or (new is not None and not area_in_scope(p, _after(cur_rec, new).get("community_code")))
+    ]
+
+
+def _service_points_refused(cur, p: Principal, changes: list[Change]) -> list[int]:
+    scoped = org_codes_in_scope(
+        cur, p, [d.get("operating_org_code") for pair in changes for d in pair if d]
+    )
+
+    def in_scope(d: dict) -> bool:
+        operator = d.get("operating_org_code")
+        return area_in_scope(p, d.get("admin_area_code")) and (
+            operator is None or operator in scoped
         )
-        return [
-            i
-            for i, (cur_rec, new) in enumerate(changes)
-            if (cur_rec is not None and not ok_area(cur_rec))
-            or (new is not None and not ok_area({**(cur_rec or {}), **new}))
-        ]
-    if kind == "members":
-        scoped = org_codes_in_scope(
-            cur, p, [d.get("org_code") for pair in changes for d in pair if d]
+
+    return [
+        i
+        for i, (cur_rec, new) in enumerate(changes)
+        if (cur_rec is not None and not in_scope(cur_rec))
+        or (new is not None and not in_scope(_after(cur_rec, new)))
+    ]
+
+
+def _orgs_refused(cur, p: Principal, changes: list[Change]) -> list[int]:
+    scoped = org_codes_in_scope(
+        cur,
+        p,
+        [d.get(f) for pair in changes for d in pair if d for f in ("code", "parent_code")],
+    )
+    new_orgs = {
+        new["code"]: new.get("parent_code")
+        for cur_rec, new in changes
+        if cur_rec is None and new and new.get("code")
+    }
+    grew = True
+    while grew:  # new orgs under orgs in scope (or under new ones that are) are in scope
+        grew = False
+        for code, parent in new_orgs.items():
+            if code not in scoped and parent in scoped:
+                scoped.add(code)
+                grew = True
+
+    def area_ok(cur_rec, new) -> bool:
+        code = _after(cur_rec, new).get("admin_area_code")
+        return code is None or area_in_scope(p, code)
+
+    return [
+        i
+        for i, (cur_rec, new) in enumerate(changes)
+        if (cur_rec is not None and cur_rec.get("code") not in scoped)
+        or (cur_rec is None and new is not None and new.get("code") not in scoped)
+        or (
+            new is not None
+            and "parent_code" in new
+            and cur_rec is not None
+            and new["parent_code"] not in scoped
         )
-        return [
-            i
-            for i, (cur_rec, new) in enumerate(changes)
-            if (cur_rec is not None and cur_rec.get("org_code") not in scoped)
-            or (new is not None and {**(cur_rec or {}), **new}.get("org_code") not in scoped)
-        ]
-    if kind == "orgs":
-        scoped = org_codes_in_scope(
-            cur,
-            p,
-            [d.get(f) for pair in changes for d in pair if d for f in ("code", "parent_code")],
-        )
-        new_orgs = {
-            new["code"]: new.get("parent_code")
-            for cur_rec, new in changes
-            if cur_rec is None and new and new.get("code")
-        }
-        grew = True
-        while grew:  # new orgs under orgs in scope (or under new ones that are) are in scope
-            grew = False
-            for code, parent in new_orgs.items():
-                if code not in scoped and parent in scoped:
-                    scoped.add(code)
-                    grew = True
-        return [
-            i
-            for i, (cur_rec, new) in enumerate(changes)
-            if (cur_rec is not None and cur_rec.get("code") not in scoped)
-            or (cur_rec is None and new is not None and new.get("code") not in scoped)
-            or (
-                new is not None
-                and "parent_code" in new
-                and cur_rec is not None
-                and new["parent_code"] not in scoped
-            )
-        ]
-    return list(range(len(changes)))  # admin areas, roads: admins only
+        or (new is not None and not area_ok(cur_rec, new))
+    ]
+
+
+_CHECKS = {
+    "members": _members_refused,
+    "grids": _grids_refused,
+    "service_points": _service_points_refused,
+    "orgs": _orgs_refused,
+}
+
+
+def _placed_outside(cur, p: Principal, changes: list[Change]) -> set[int]:
+    """Changes that put a record's location outside p's area (the scope org's area polygon)."""
+    placed = [
+        (i, shapely.to_wkb(new["geometry"]))
+        for i, (_cur_rec, new) in enumerate(changes)
+        if new is not None and isinstance(new.get("geometry"), shapely.Geometry)
+    ]
+    if not placed:
+        return set()
+    if not p.scope_area:
+        return {i for i, _ in placed}
+    cur.execute(
+        "SELECT g.i FROM unnest(%s::int[], %s::bytea[]) AS g(i, wkb) "
+        "WHERE NOT EXISTS (SELECT 1 FROM admin_areas a WHERE a.code = %s "
+        "AND ST_Covers(a.geom, ST_GeomFromWKB(g.wkb, 4326)))",
+        (
+            [i for i, _ in placed],
+            [psycopg2.Binary(w) for _, w in placed],
+            p.scope_area.ljust(12, "0"),
+        ),
+    )
+    return {r["i"] for r in cur.fetchall()}
 
 
 def require_in_scope(

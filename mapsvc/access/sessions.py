@@ -44,7 +44,21 @@ def start_session(user: dict) -> None:
 
 
 def safe_next(target: str | None) -> str:
-    """Where to go after login: only a path on this site."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    r"""Where to go after login: only a path on this site, else the landing page.
+
+    Browsers drop tabs and newlines from a URL and read a backslash as a slash, so
+    "/\t/evil.example" or "/\\evil.example" would leave the site; anything that is not a plain
+    absolute path without a host is refused.
+    """
+    if not target or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return url_for("pages.index")
+    parts = urlsplit(target)
+    if (
+        not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or parts.scheme
+        or parts.netloc
+    ):
         return url_for("pages.index")
     return target

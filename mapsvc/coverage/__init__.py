@@ -1,0 +1,1 @@
+"""Coverage for planners: service circles, walking reach, gaps, new sites, organisation coverage."""

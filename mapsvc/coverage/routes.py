@@ -5,6 +5,7 @@ Routes parse and check the request, call mapsvc.coverage.service, and shape JSON
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 
@@ -12,27 +13,61 @@ from flask import Blueprint, current_app, jsonify, request, send_file
 
 from geodata import crs as crsmod
 from mapsvc.coverage import service as cov
-from mapsvc.infra import db
+from mapsvc.domain.errors import BadInput
 from mapsvc.http import params
-from mapsvc.http.errors import bad_request
+from mapsvc.http.params import Choice, Format, Integer, Number, Param, declare
+from mapsvc.infra import db
 
 bp = Blueprint("coverage", __name__, url_prefix="/api/v1")
 
 FORMATS = {"json": "JSON", "geojson": "GeoJSON"}
 MAX_CANDIDATES = 5_000
+PLAN_MAX_SITES = 50  # k, the new service points one plan suggests
 PLAN_KEYS = {"k", "radius_m", "minutes", "candidates", "keep_existing", "crs"}
+MAX_ORG_DISTANCE_M = 200_000.0
+
+_RADIUS = Number(
+    "radius_m", "覆盖半径（米），覆盖所有级别 / reach in metres, for every level", positive=True
+)
+# the reach of every coverage view; make_reach checks radius_m against the bounds shown here
+REACH = (
+    Choice("facility", "设施类型 / facility", cov.FACILITIES, default="service_points"),
+    Choice("mode", "直线或步行 / straight or walking", cov.MODES, default="distance"),
+    dataclasses.replace(
+        _RADIUS, schema={**_RADIUS.schema, "minimum": cov.MIN_REACH_M, "maximum": cov.MAX_RADIUS_M}
+    ),
+    Number(
+        "minutes",
+        "步行分钟（mode=walk，75 米/分钟，至少走 1 米） / walking minutes (mode=walk)",
+        positive=True,
+    ),
+)
+
+
+def _org_distance(args) -> float | None:
+    distance = params.positive(args, "distance_m")
+    if distance is not None and not cov.MIN_REACH_M <= distance <= MAX_ORG_DISTANCE_M:
+        raise BadInput(
+            "org_distance_out_of_range", lo=cov.MIN_REACH_M, hi=MAX_ORG_DISTANCE_M, raw=distance
+        )
+    return distance
+
+
+ORG_DISTANCE = Param(
+    "distance_m",
+    "流动党员聚集距离（米） / how close mobile members count as together (metres)",
+    {"type": "number", "minimum": cov.MIN_REACH_M, "maximum": MAX_ORG_DISTANCE_M},
+    _org_distance,
+)
 
 
 def _cursor():
     return db.cursor(current_app.config["DATABASE_URL"])
 
 
-def _reach(cur, args) -> cov.Reach:
-    params.choice(args, "facility", cov.FACILITIES, default="service_points")
-    mode = params.choice(args, "mode", cov.MODES, default="distance")
-    radius = params.positive(args, "radius_m")
-    minutes = params.positive(args, "minutes")
-    return cov.make_reach(cur, mode, radius, minutes)
+def _reach(cur) -> cov.Reach:
+    p = params.parsed()
+    return cov.make_reach(cur, p["mode"], p["radius_m"], p["minutes"])
 
 
 def _features(units: list[dict], geometries: dict[str, dict], layer: str) -> list[dict]:
@@ -48,13 +83,12 @@ def _features(units: list[dict], geometries: dict[str, dict], layer: str) -> lis
 
 
 @bp.get("/coverage")
+@declare(Choice("by", "统计单元 / unit", cov.UNITS, default="grid"), Format(FORMATS), *REACH)
 def coverage():
     """Covered and uncovered grids, communities or streets, with population and members."""
-    args = request.args
-    by = params.choice(args, "by", cov.UNITS, default="grid")
-    fmt = params.choice(args, "f", FORMATS, default="json")
+    by, fmt = params.parsed()["by"], params.parsed()["f"]
     with _cursor() as cur:
-        reach = _reach(cur, args)
+        reach = _reach(cur)
         result = cov.coverage(cur, reach, by)
         if fmt == "geojson":
             geoms = cov.unit_geometries(cur, by)
@@ -72,13 +106,12 @@ def coverage():
 
 
 @bp.get("/coverage/gaps")
+@declare(Format(FORMATS), Integer("limit", "条数 / how many", default=50, lo=1, hi=10_000), *REACH)
 def coverage_gaps():
     """Uncovered grids and communities ranked by uncovered population, then members."""
-    args = request.args
-    fmt = params.choice(args, "f", FORMATS, default="json")
-    limit = params.integer(args, "limit", default=50, lo=1, hi=10_000)
+    fmt, limit = params.parsed()["f"], params.parsed()["limit"]
     with _cursor() as cur:
-        reach = _reach(cur, args)
+        reach = _reach(cur)
         result = cov.gaps(cur, reach, limit)
         if fmt == "geojson":
             grid_geoms = cov.unit_geometries(cur, "grid")
@@ -99,10 +132,11 @@ def coverage_gaps():
 
 
 @bp.get("/coverage/service-areas")
+@declare(*REACH)
 def coverage_service_areas():
     """The map layer service_areas: service circles, or walking isochrones with mode=walk."""
     with _cursor() as cur:
-        reach = _reach(cur, request.args)
+        reach = _reach(cur)
         features = cov.service_areas(cur, reach)
     return jsonify(
         {
@@ -115,13 +149,13 @@ def coverage_service_areas():
 
 
 @bp.get("/coverage/export.xlsx")
+@declare(*REACH)
 def coverage_export():
     """The analysis as a workbook: totals, grids, communities, streets and gaps."""
     from openpyxl import Workbook
 
-    args = request.args
     with _cursor() as cur:
-        reach = _reach(cur, args)
+        reach = _reach(cur)
         rows = cov.grid_rows(cur, reach)
         sheets = {by: cov.summarise(cur, rows, by) for by in ("grid", "community", "street")}
         gap = cov.gaps(cur, reach, 10_000)
@@ -161,32 +195,23 @@ def _sheet(wb, title: str, units: list[dict]) -> None:
 
 
 @bp.post("/coverage/plan")
+@declare()
 def coverage_plan():
     """k new service points covering the most population (maximal covering location)."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise bad_request(
-            "invalid_json", "请求体应为 JSON 对象", "the request body must be a JSON object"
-        )
+        raise BadInput("plan_body_not_object")
     unknown = sorted(set(body) - PLAN_KEYS)
     if unknown:
-        raise bad_request(
-            "unknown_field",
-            f"未知字段：{'、'.join(unknown)}",
-            f"unknown fields: {', '.join(unknown)}",
-        )
-    k = _int_field(body, "k", lo=1, hi=50)
+        raise BadInput("plan_unknown_fields", names_zh="、".join(unknown), names=", ".join(unknown))
+    k = _int_field(body, "k", lo=1, hi=PLAN_MAX_SITES)
     radius = _num_field(body, "radius_m")
     minutes = _num_field(body, "minutes")
     if radius is None and minutes is None:
         radius = cov.LEVEL_REACH_M["community_centre"]
     keep = body.get("keep_existing", True)
     if not isinstance(keep, bool):
-        raise bad_request(
-            "not_a_boolean",
-            "keep_existing 应为 true 或 false",
-            "keep_existing must be true or false",
-        )
+        raise BadInput("plan_keep_existing_not_boolean")
     candidates = _candidates(body)
     with _cursor() as cur:
         reach = cov.make_reach(cur, "walk" if minutes is not None else "distance", radius, minutes)
@@ -197,13 +222,9 @@ def coverage_plan():
 def _int_field(body: dict, name: str, *, lo: int, hi: int) -> int:
     value = body.get(name)
     if value is None:
-        raise bad_request("missing_parameter", f"缺少字段 {name}", f"field {name} is missing")
+        raise BadInput("plan_field_missing", name=name)
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise bad_request(
-            "out_of_range",
-            f"{name} 应为 {lo} 到 {hi} 之间的整数：{value!r}",
-            f"{name} must be an integer between {lo} and {hi}: {value!r}",
-        )
+        raise BadInput("plan_integer_out_of_range", name=name, lo=lo, hi=hi, value=value)
     return value
 
 
@@ -212,13 +233,9 @@ def _num_field(body: dict, name: str) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise bad_request(
-            "not_a_number", f"{name} 应为数字：{value!r}", f"{name} must be a number: {value!r}"
-        )
+        raise BadInput("plan_not_a_number", name=name, value=value)
     if value <= 0:
-        raise bad_request(
-            "out_of_range", f"{name} 应大于 0：{value!r}", f"{name} must be greater than 0"
-        )
+        raise BadInput("plan_not_positive", name=name, value=value)
     return float(value)
 
 
@@ -227,21 +244,12 @@ def _candidates(body: dict):
     if raw == "grid_centroids":
         return raw
     if not isinstance(raw, list) or not raw:
-        raise bad_request(
-            "invalid_candidates",
-            'candidates 应为 "grid_centroids" 或点的列表（[经度, 纬度] 或 {"lon", "lat"}）',
-            'candidates must be "grid_centroids" or a list of points ([lon, lat] or '
-            '{"lon", "lat"})',
-        )
+        raise BadInput("plan_bad_candidates")
     if len(raw) > MAX_CANDIDATES:
-        raise bad_request(
-            "too_many_candidates",
-            f"候选点最多 {MAX_CANDIDATES} 个：{len(raw)}",
-            f"at most {MAX_CANDIDATES} candidates: {len(raw)}",
-        )
+        raise BadInput("plan_too_many_candidates", max=MAX_CANDIDATES, n=len(raw))
     crs_raw = body.get("crs") or "wgs84"
     if not isinstance(crs_raw, str):
-        raise bad_request("invalid_crs", "crs 应为字符串", "crs must be a string")
+        raise BadInput("plan_crs_not_text")
     in_crs = crsmod.parse_crs(crs_raw)
     points = []
     for i, p in enumerate(raw):
@@ -256,11 +264,7 @@ def _candidates(body: dict):
             )
         )
         if not ok:
-            raise bad_request(
-                "invalid_candidates",
-                f"第 {i + 1} 个候选点无效：{raw[i]!r}",
-                f"candidate {i + 1} is not a point: {raw[i]!r}",
-            )
+            raise BadInput("plan_bad_candidate", n=i + 1, raw=raw[i])
         x, y = float(p[0]), float(p[1])
         if in_crs.is_geographic:
             crsmod.check_lonlat_in_china(x, y)
@@ -271,25 +275,31 @@ def _candidates(body: dict):
 
 
 @bp.get("/org-coverage")
+@declare(
+    ORG_DISTANCE,
+    Integer(
+        "min_full",
+        "正式党员数下限 / fewest full members of an org",
+        default=cov.MIN_FULL_MEMBERS,
+        lo=1,
+        hi=100,
+    ),
+    Integer(
+        "max_members",
+        "支部人数上限 / most members of a branch",
+        default=cov.MAX_BRANCH_MEMBERS,
+        lo=1,
+        hi=10_000,
+    ),
+)
 def org_coverage():
     """Organisation coverage (两个覆盖): places without an org, branch sizes, migrant groups."""
-    args = request.args
-    distance = params.positive(args, "distance_m")
-    if distance is not None and not cov.MIN_REACH_M <= distance <= 200_000:
-        raise bad_request(
-            "out_of_range",
-            f"distance_m 应在 {cov.MIN_REACH_M:.0f} 到 200000 米之间：{distance:g}",
-            f"distance_m must be between {cov.MIN_REACH_M:.0f} and 200000 metres: {distance:g}",
-        )
-    min_full = params.integer(args, "min_full", default=cov.MIN_FULL_MEMBERS, lo=1, hi=100)
-    max_members = params.integer(
-        args, "max_members", default=cov.MAX_BRANCH_MEMBERS, lo=1, hi=10_000
-    )
+    p = params.parsed()
     with _cursor() as cur:
         result = cov.org_coverage(
             cur,
-            min_full=min_full,
-            max_members=max_members,
-            distance_m=distance or cov.MIGRANT_DISTANCE_M,
+            min_full=p["min_full"],
+            max_members=p["max_members"],
+            distance_m=p["distance_m"] or cov.MIGRANT_DISTANCE_M,
         )
     return jsonify(result)

@@ -27,30 +27,26 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mapsvc.lookup import service as lookup
-from mapsvc.http.errors import bad_request
+from mapsvc.domain import vocabulary as words
+from mapsvc.domain.errors import BadInput
+from mapsvc.domain.rules import (  # also read as cov.LEVEL_REACH_M … by routes and bench
+    LEVEL_REACH_M,
+    MAX_BRANCH_MEMBERS,
+    MIN_FULL_MEMBERS,
+    WALKING_SPEED_M_PER_MIN,
+)
 from mapsvc.infra.sql import Queries
+from mapsvc.lookup import service as lookup
 
 query = Queries(__file__)
 
-LEVEL_REACH_M = {
-    "station": 500.0,
-    "community_centre": 1000.0,
-    "street_centre": 1500.0,
-    "district_centre": 1500.0,
-}
-WALKING_SPEED_M_PER_MIN = lookup.WALKING_SPEED_M_PER_MIN
 MAX_RADIUS_M = 20_000.0
 # the shortest reach worth asking for; below it the SQL's metres-to-degrees arithmetic
 # underflows (radius_m=5e-324 was a 500) and nothing could be covered anyway
 MIN_REACH_M = 1.0
-MODES = {"distance": "直线距离", "walk": "步行路网"}
-UNITS = {"grid": "网格", "community": "社区（村）", "street": "街道（镇）"}
-FACILITIES = {"service_points": "党群服务中心（站）"}
-
-# organisation rules (domain.md): 3 full members set up an org; a branch holds at most 50
-MIN_FULL_MEMBERS = 3
-MAX_BRANCH_MEMBERS = 50
+MODES = words.COVERAGE_MODES
+UNITS = words.COVERAGE_UNITS
+FACILITIES = words.COVERAGE_FACILITIES
 MIGRANT_DISTANCE_M = 5_000.0
 
 
@@ -72,9 +68,11 @@ class Reach:
         return self.radius_m
 
     def as_json(self) -> str:
+        """Metres per level as JSON (the SQL's reach parameter)."""
         return json.dumps(self.per_level)
 
     def describe(self) -> dict:
+        """The reach as the answer states it."""
         return {
             "mode": self.mode,
             "reach_m": self.per_level,
@@ -89,34 +87,15 @@ def make_reach(
 ) -> Reach:
     """The reach for a request, checked (refusals are 400s in both languages)."""
     if radius_m is not None and minutes is not None:
-        raise bad_request(
-            "conflicting_parameters",
-            "radius_m 与 minutes 只能给出一个",
-            "give radius_m or minutes, not both",
-        )
+        raise BadInput("radius_and_minutes")
     if radius_m is not None and not MIN_REACH_M <= radius_m <= MAX_RADIUS_M:
-        raise bad_request(
-            "out_of_range",
-            f"radius_m 应在 {MIN_REACH_M:.0f} 到 {MAX_RADIUS_M:.0f} 米之间：{radius_m:g}",
-            f"radius_m must be between {MIN_REACH_M:.0f} and {MAX_RADIUS_M:.0f} metres: "
-            f"{radius_m:g}",
-        )
+        raise BadInput("radius_out_of_range", lo=MIN_REACH_M, hi=MAX_RADIUS_M, radius_m=radius_m)
     if minutes is not None and mode != "walk":
-        raise bad_request(
-            "minutes_need_walk",
-            "minutes（步行分钟）只用于 mode=walk",
-            "minutes (walking minutes) only apply with mode=walk",
-        )
+        raise BadInput("minutes_need_walk")
     if minutes is not None and minutes <= 0:
-        raise bad_request(
-            "out_of_range", f"minutes 应大于 0：{minutes:g}", f"minutes must be > 0: {minutes:g}"
-        )
+        raise BadInput("minutes_not_positive", minutes=minutes)
     if minutes is not None and minutes * WALKING_SPEED_M_PER_MIN < MIN_REACH_M:
-        raise bad_request(
-            "out_of_range",
-            f"minutes 太小：步行不到 {MIN_REACH_M:.0f} 米：{minutes:g}",
-            f"minutes is too short: a walk under {MIN_REACH_M:.0f} m: {minutes:g}",
-        )
+        raise BadInput("minutes_too_short", lo=MIN_REACH_M, minutes=minutes)
     if radius_m is not None:
         per_level = dict.fromkeys(LEVEL_REACH_M, float(radius_m))
     elif minutes is not None:
@@ -129,13 +108,7 @@ def make_reach(
         longest = max(per_level.values())
         if longest > horizon:
             most = horizon / WALKING_SPEED_M_PER_MIN
-            raise bad_request(
-                "beyond_walk_reach",
-                f"步行范围 {longest:.0f} 米超过预先计算的路网步行范围 {horizon:.0f} 米"
-                f"（最多约 {most:.0f} 分钟）",
-                f"a walk of {longest:.0f} m exceeds the precomputed road walks of "
-                f"{horizon:.0f} m (at most about {most:.0f} minutes)",
-            )
+            raise BadInput("beyond_walk_reach", longest=longest, horizon=horizon, most=most)
     return reach
 
 
@@ -146,12 +119,7 @@ def walk_horizon_m(cur) -> float:
     )
     row = cur.fetchone()
     if row is None or not row["built"]:
-        raise bad_request(
-            "no_road_network",
-            "没有可用的步行路网（道路未导入或步行距离未预先计算），请用 mode=distance",
-            "no walkable road network (roads not loaded or road_walks not built); "
-            "use mode=distance",
-        )
+        raise BadInput("no_road_network")
     return float(row["reach_m"])
 
 

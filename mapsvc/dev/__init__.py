@@ -1,0 +1,1 @@
+"""Development tooling apart from the runtime: the private PostgreSQL cluster in var/pg."""

@@ -58,6 +58,34 @@ MESSAGES: dict[str, Words] = {
     "not_a_boolean": Words(
         "参数 {name} 应为 true 或 false：{raw}", "parameter {name} must be true or false: {raw}"
     ),
+    "too_long_parameter": Words(
+        "参数 {name} 不能超过 {max} 个字", "parameter {name} must be at most {max} characters", code="too_long"
+    ),
+    "bad_pattern": Words(
+        "参数 {name} 格式不对：{raw}", "parameter {name} does not match {pattern}: {raw}"
+    ),
+    "bad_bbox": Words(
+        "bbox 应为 4 个（或 6 个）逗号分隔的数字：{raw}",
+        "bbox must be 4 (or 6) comma-separated numbers: {raw}",
+    ),
+    "bbox_out_of_order": Words(
+        "bbox 超出范围或顺序不对（应为 最小经度,最小纬度,最大经度,最大纬度）：{raw}",
+        "bbox out of range or out of order (minlon,minlat,maxlon,maxlat): {raw}",
+        code="bad_bbox",
+    ),
+    "json_not_finite": Words(
+        "请求体含有非有限数值 {value}（JSON 不允许 NaN、Infinity）",
+        "the body holds the non-finite number {value} (JSON allows no NaN or Infinity)",
+        code="bad_json",
+    ),
+    "json_too_deep": Words(
+        "请求体嵌套超过 {max} 层", "the body nests deeper than {max} levels", code="bad_json"
+    ),
+    "json_lone_surrogate": Words(
+        "请求体含有无法保存的字符（孤立的 UTF-16 代理项，如 \\ud800）",
+        "the body holds a character that cannot be stored (a lone UTF-16 surrogate such as \\ud800)",
+        code="bad_json",
+    ),
     # ---------------------------------------------------------------- access
     "login_required": Words("请先登录", "please log in first", code="unauthorized"),
     "bad_authorization_header": Words(
@@ -94,7 +122,476 @@ MESSAGES: dict[str, Words] = {
         "只有系统管理员可查看审计日志", "only admins see the audit log", code="forbidden"
     ),
     # ---------------------------------------------------------------- routes (request shapes)
+    # ---------------------------------------------------------------- /ogc and /map
+    "undeclared_parameter": Words(
+        "未知的参数：{name}（可用：{known_zh}）",
+        "unknown parameter: {name} (known: {known})",
+        code="unknown_parameter",
+    ),
+    "repeated_parameter": Words("参数 {name} 只能给一次", "parameter {name} given twice"),
+    "unknown_format": Words(
+        "未知的格式 {name}={raw}（可选：{options_zh}）",
+        "unknown format {name}={raw} (one of: {options})",
+        code="unknown_f",
+    ),
+    "unknown_bbox_crs": Words(
+        "不支持的 bbox-crs：{raw}（只支持 {only}）", "unsupported bbox-crs: {raw} (only {only})"
+    ),
+    "no_collection": Words(
+        "没有该图层（集合）：{collection_id}",
+        "no such collection: {collection_id}",
+        code="not_found",
+    ),
+    "layer_forbidden": Words(
+        "图层“{title_zh}”含个人或明细数据，当前账号无权查看",
+        "the layer {layer_id} holds detailed data this account may not see",
+        code="forbidden",
+    ),
+    "no_feature": Words(
+        "图层“{title_zh}”中没有编号为 {fid} 的要素",
+        "no feature {fid} in collection {layer_id}",
+        code="not_found",
+    ),
+    "bad_tile": Words("瓦片 {name} 应为整数：{raw}", "tile {name} must be an integer: {raw}"),
+    "tile_out_of_range": Words(
+        "瓦片 {z}/{x}/{y} 不在 {tms} 范围内（z 为 0–{max_zoom}，x、y 为 0 到 2^z−1）",
+        "tile {z}/{x}/{y} is outside {tms} (z 0–{max_zoom}, x and y 0 to 2^z−1)",
+    ),
+    "bad_lang": Words("lang 只能是 zh-CN 或 en", "lang must be zh-CN or en"),
+    "unknown_layer": Words("没有图层 {names_zh}", "no layer {names}"),
+    "org_not_found": Words("党组织 {org_id} 不存在", "org {org_id} not found", code="not_found"),
+    # /api/v1 routes: lookup
+    "point_outside_area": Words(
+        "该位置（经度 {lon:.6f}，纬度 {lat:.6f}）不在本系统覆盖的任何行政区域内",
+        "the point (lon {lon:.6f}, lat {lat:.6f}) lies outside every "
+        "administrative area this service covers",
+        code="outside_area",
+    ),
+    "search_q_missing": Words(
+        "缺少参数 q（搜索词）", "parameter q is missing", code="missing_parameter"
+    ),
+    "search_q_too_long": Words(
+        "搜索词不能超过 {max} 个字", "q must be at most {max} characters", code="too_long"
+    ),
+    # /api/v1 routes: coverage (the plan's JSON body, org coverage)
+    "plan_body_not_object": Words(
+        "请求体应为 JSON 对象", "the request body must be a JSON object", code="invalid_json"
+    ),
+    "plan_unknown_fields": Words(
+        "未知字段：{names_zh}", "unknown fields: {names}", code="unknown_field"
+    ),
+    "plan_keep_existing_not_boolean": Words(
+        "keep_existing 应为 true 或 false",
+        "keep_existing must be true or false",
+        code="not_a_boolean",
+    ),
+    "plan_field_missing": Words(
+        "缺少字段 {name}", "field {name} is missing", code="missing_parameter"
+    ),
+    "plan_integer_out_of_range": Words(
+        "{name} 应为 {lo} 到 {hi} 之间的整数：{value!r}",
+        "{name} must be an integer between {lo} and {hi}: {value!r}",
+        code="out_of_range",
+    ),
+    "plan_not_a_number": Words(
+        "{name} 应为数字：{value!r}", "{name} must be a number: {value!r}", code="not_a_number"
+    ),
+    "plan_not_positive": Words(
+        "{name} 应大于 0：{value!r}", "{name} must be greater than 0", code="out_of_range"
+    ),
+    "plan_bad_candidates": Words(
+        'candidates 应为 "grid_centroids" 或点的列表（[经度, 纬度] 或 {{"lon", "lat"}}）',
+        'candidates must be "grid_centroids" or a list of points ([lon, lat] or {{"lon", "lat"}})',
+        code="invalid_candidates",
+    ),
+    "plan_bad_candidate": Words(
+        "第 {n} 个候选点无效：{raw!r}",
+        "candidate {n} is not a point: {raw!r}",
+        code="invalid_candidates",
+    ),
+    "plan_too_many_candidates": Words(
+        "候选点最多 {max} 个：{n}", "at most {max} candidates: {n}", code="too_many_candidates"
+    ),
+    "plan_crs_not_text": Words("crs 应为字符串", "crs must be a string", code="invalid_crs"),
+    "org_distance_out_of_range": Words(
+        "distance_m 应在 {lo:.0f} 到 {hi:.0f} 米之间：{raw:g}",
+        "distance_m must be between {lo:.0f} and {hi:.0f} metres: {raw:g}",
+        code="out_of_range",
+    ),
+    # /api/v1 routes: position reports
+    "positions_database_unavailable": Words(
+        "数据库暂时不可用，请稍后重发（同一 report_id 重发不会重复保存）",
+        "the database is unavailable for now; resend later "
+        "(a resent report_id is never stored twice)",
+        code="database_unavailable",
+    ),
+    "positions_body_too_large": Words(
+        "请求体不能超过 {mb} MB；本批次未保存任何记录",
+        "the body must not exceed {mb} MB; nothing was stored",
+        code="body_too_large",
+    ),
+    "positions_body_not_json": Words(
+        "请求体不是有效的 JSON；本批次未保存任何记录",
+        "the body is not valid JSON; nothing was stored",
+        code="invalid_json",
+    ),
+    "positions_invalid_report": Words(
+        "{first}；本批次未保存任何记录，请改正后重发整批",
+        "{first_en}; nothing in this batch was stored: fix it and resend the whole batch",
+        code="invalid_reports",
+    ),
+    "positions_invalid_reports": Words(
+        "{first}，共 {count} 处错误；本批次未保存任何记录，请改正后重发整批",
+        "{first_en} ({count} problems in all); nothing in this batch was stored: "
+        "fix it and resend the whole batch",
+        code="invalid_reports",
+    ),
+    "positions_outside_scope": Words(
+        "本批报告中有党员不在您的管辖范围内，整批未保存",
+        "some members of this batch are outside your scope; nothing was stored",
+        code="forbidden",
+    ),
+    "positions_empty_range": Words(
+        "参数 since 应早于 until", "parameter since must be earlier than until", code="empty_range"
+    ),
+    "positions_unknown_member": Words(
+        "没有 id 为 {id} 的党员", "no member with id {id}", code="unknown_member"
+    ),
+    # /api/v1 routes: file uploads
+    "upload_too_large": Words(
+        "文件超过 {mb:g} MB 的上限：请拆分后分批导入，或在服务器上用 mapsvc import 导入",
+        "the file is over the {mb:g} MB limit: split it, or import it on the "
+        "server with mapsvc import",
+        code="file_too_large",
+    ),
+    "upload_missing_file": Words(
+        "请上传文件（表单字段 file）",
+        "upload the file as the form field 'file'",
+        code="missing_file",
+    ),
+    "import_database_unavailable": Words(
+        "数据库暂时不可用，未写入任何数据，请稍后再试",
+        "the database is unavailable; nothing was written, try again later",
+        code="database_unavailable",
+    ),
+    # /api/v1 routes: records
+    "record_not_found": Words(
+        "{what_zh} {key} 不存在", "{what_en} {key} not found", code="not_found"
+    ),
+    "record_body_not_object": Words(
+        "请求体应为 JSON 对象", "the body must be a JSON object", code="bad_json"
+    ),
+    "record_version_required": Words(
+        "修改前请先读取记录，并在 If-Match 头（或 version 字段）中带上其版本号",
+        "read the record first and send its version in If-Match (or a version field)",
+        code="version_required",
+    ),
+    "record_version_not_integer": Words(
+        "版本号应为整数：{raw}", "the version must be an integer: {raw}", code="bad_version"
+    ),
+    "record_version_out_of_range": Words(
+        "版本号超出范围：{raw}", "the version is out of range: {raw}", code="bad_version"
+    ),
+    "record_version_conflict": Words(
+        "{what_zh} {key} 已被他人修改（当前版本 {current}），请重新读取后再修改",
+        "{what_en} {key} was changed by someone else (now version {current}); "
+        "read it again before changing it",
+        code="version_conflict",
+    ),
+    "record_in_use": Words(
+        "{what_zh} {key} 仍被其他记录引用，不能删除",
+        "{what_en} {key} is still referred to by other records",
+        code="in_use",
+    ),
+    "org_not_empty": Words(
+        "该组织还有 {members} 名党员、{children} 个下级组织，请先转接党员、调整下级组织后再撤销",
+        "the org still has {members} members and {children} active child orgs: transfer them first",
+    ),
     # ---------------------------------------------------------------- services (lookup, coverage, positions, stats, map)
+    # coverage: the reach asked for
+    "radius_and_minutes": Words(
+        "radius_m 与 minutes 只能给出一个",
+        "give radius_m or minutes, not both",
+        code="conflicting_parameters",
+    ),
+    "radius_out_of_range": Words(
+        "radius_m 应在 {lo:.0f} 到 {hi:.0f} 米之间：{radius_m:g}",
+        "radius_m must be between {lo:.0f} and {hi:.0f} metres: {radius_m:g}",
+        code="out_of_range",
+    ),
+    "minutes_need_walk": Words(
+        "minutes（步行分钟）只用于 mode=walk",
+        "minutes (walking minutes) only apply with mode=walk",
+    ),
+    "minutes_not_positive": Words(
+        "minutes 应大于 0：{minutes:g}", "minutes must be > 0: {minutes:g}", code="out_of_range"
+    ),
+    "minutes_too_short": Words(
+        "minutes 太小：步行不到 {lo:.0f} 米：{minutes:g}",
+        "minutes is too short: a walk under {lo:.0f} m: {minutes:g}",
+        code="out_of_range",
+    ),
+    "beyond_walk_reach": Words(
+        "步行范围 {longest:.0f} 米超过预先计算的路网步行范围 {horizon:.0f} 米"
+        "（最多约 {most:.0f} 分钟）",
+        "a walk of {longest:.0f} m exceeds the precomputed road walks of {horizon:.0f} m "
+        "(at most about {most:.0f} minutes)",
+    ),
+    "no_road_network": Words(
+        "没有可用的步行路网（道路未导入或步行距离未预先计算），请用 mode=distance",
+        "no walkable road network (roads not loaded or road_walks not built); use mode=distance",
+    ),
+    # positions: a batch of reports (nothing of a refused batch is kept)
+    "reports_not_an_object": Words(
+        '请求体应为 JSON 对象 {{"reports": [...]}}；本批次未保存任何记录',
+        'the body must be a JSON object {{"reports": [...]}}; nothing was stored',
+        code="invalid_body",
+    ),
+    "reports_not_an_array": Words(
+        "reports 应为数组；本批次未保存任何记录",
+        "reports must be an array; nothing was stored",
+        code="invalid_body",
+    ),
+    "no_reports": Words(
+        "reports 为空，至少需要 1 条位置报告", "reports is empty: send at least 1 position report"
+    ),
+    "too_many_reports": Words(
+        "一次最多提交 {most} 条位置报告，本次 {got} 条；本批次未保存任何记录，请分批提交",
+        "at most {most} position reports per request, got {got}; "
+        "nothing was stored, send them in smaller batches",
+    ),
+    # a time parameter (its own code: invalid_time, naive_time …; the problem in both languages)
+    "time_parameter": Words("参数 {problem_zh}", "parameter {problem_en}"),
+    # stats: the district and its streets
+    "no_district": Words(
+        "数据库中没有区县及其党委，无法统计",
+        "no district with a party committee in the database: nothing to count",
+    ),
+    "figures_computing": Words(
+        "统计数据正在计算，请稍后再试", "the figures are being computed; please try again shortly"
+    ),
+    "invalid_street": Words(
+        "街道（镇）代码应为 12 位数字：{street}", "a street or town code has 12 digits: {street}"
+    ),
+    "unknown_street": Words(
+        "{district}没有代码为 {street} 的街道（镇）",
+        "{street} is not a street or town of {district}",
+    ),
     # ---------------------------------------------------------------- records and their validation
+    # a record refused as a whole (mapsvc.records.validation.Invalid): the first problem's words
+    "invalid_record": Words("{message}；未做任何修改", "{message_en}; nothing was changed"),
+    "invalid_records": Words(
+        "{message}（共 {count} 处问题）；未做任何修改",
+        "{message_en} ({count} problems); nothing was changed",
+        code="invalid_record",
+    ),
+    # a problem with one field: its label (中文) or name (English), then the problem
+    "about_field": Words("{label}：{message}", "{name}: {message}"),
+    "unknown_field": Words("未知字段：{name}", "unknown field: {name}"),
+    "required": Words("必填", "required"),
+    "read_only": Words("不能直接修改", "cannot be set directly"),
+    "text_nul_character": Words(
+        "含有 NUL（\\0）字符", "holds a NUL (\\0) character", code="nul_character"
+    ),
+    "not_text": Words(
+        "应为文字，不能是对象、列表或真假值", "must be text, not an object, list or boolean"
+    ),
+    "bad_format": Words(
+        "格式不正确（应为{pattern_zh}）：{value}", "bad format (expected {pattern}): {value}"
+    ),
+    "too_long": Words("不能超过 {most} 个字符", "at most {most} characters"),
+    "unknown_value": Words(
+        "未知的取值 {value}，可选：{choices_zh}", "unknown value {value}; one of: {choices}"
+    ),
+    # how unknown_value lists an enum's choices
+    "enum_choice": Words("{key}（{label}）", "{key}"),
+    "choice_separator": Words("、", ", "),
+    "value_not_a_number": Words("不是数字：{value}", "not a number: {value}", code="not_a_number"),
+    "not_an_integer_value": Words(
+        "应为整数：{value}", "must be an integer: {value}", code="not_a_number"
+    ),
+    "not_a_finite_value": Words(
+        "应为数字：{value}", "must be a number: {value}", code="not_a_number"
+    ),
+    "below_minimum": Words(
+        "不能小于 {minimum:g}：{value}",
+        "must be at least {minimum:g}: {value}",
+        code="out_of_range",
+    ),
+    "above_maximum": Words(
+        "不能大于 {maximum:g}：{value}", "must be at most {maximum:g}: {value}", code="out_of_range"
+    ),
+    "bad_date": Words(
+        "日期格式不正确（应为 2024-05-01）：{value}", "bad date (expected YYYY-MM-DD): {value}"
+    ),
+    "value_not_a_boolean": Words(
+        "应为 是/否：{value}", "must be true or false: {value}", code="not_a_boolean"
+    ),
+    "bad_geometry": Words(
+        "无法识别的几何（应为 GeoJSON、WKT 或经纬度）",
+        "unreadable geometry (expected GeoJSON, WKT or lon/lat)",
+    ),
+    "nonfinite_coordinates": Words(
+        "坐标不是有限数字", "coordinates are not finite numbers", code="bad_geometry"
+    ),
+    "empty_geometry": Words("几何为空", "empty geometry"),
+    "not_a_point": Words(
+        "应为点，实为 {got}", "must be a Point, got {got}", code="wrong_geometry_type"
+    ),
+    "not_a_polygon": Words(
+        "应为面，实为 {got}",
+        "must be a Polygon or MultiPolygon, got {got}",
+        code="wrong_geometry_type",
+    ),
+    "not_a_line": Words(
+        "应为线，实为 {got}",
+        "must be a LineString or MultiLineString, got {got}",
+        code="wrong_geometry_type",
+    ),
+    "invalid_geometry": Words("几何无效：{reason_zh}", "invalid geometry: {reason}"),
+    "invalid_geometry_at": Words(
+        "几何无效：{reason_zh}，位于经度 {lon:.6f}、纬度 {lat:.6f}",
+        "invalid geometry: {reason} at lon {lon:.6f}, lat {lat:.6f}",
+        code="invalid_geometry",
+    ),
+    # GEOS's reasons for an invalid geometry, in Chinese (English: GEOS's own words)
+    "geos_self_intersection": Words("自相交", "Self-intersection"),
+    "geos_ring_self_intersection": Words("环自相交", "Ring Self-intersection"),
+    "geos_too_few_points": Words("点数太少", "Too few points"),
+    "geos_hole_outside_shell": Words("洞在外环之外", "Hole lies outside shell"),
+    "geos_nested_shells": Words("外环嵌套", "Nested shells"),
+    "geos_interior_disconnected": Words("内部不连通", "Interior is disconnected"),
+    # rules that need the database
+    "unknown_reference": Words("组织 {code} 不存在", "org {code} does not exist"),
+    "dissolved_reference": Words("组织 {code} 已撤销", "org {code} is dissolved"),
+    "member_org_not_branch": Words(
+        "党员只能编入党支部（含联合党支部），{code} 是{level_zh}",
+        "members belong to branch-level orgs only; {code} is a {level}",
+    ),
+    "unknown_area": Words("区划 {code} 不存在", "administrative area {code} does not exist"),
+    "not_a_community": Words(
+        "网格只能属于社区或村，{code} 是{level_zh}",
+        "a grid belongs to a community or village; {code} is a {level}",
+    ),
+    "unknown_parent_area": Words(
+        "上级区划 {parent} 不存在", "the parent area {parent} does not exist"
+    ),
+    "area_outside_parent": Words(
+        "范围超出上级区划 {parent}（约 {outside:.0f} 平方米在外）",
+        "the area extends outside its parent {parent} (about {outside:.0f} m² outside)",
+    ),
+    "level_under_parent": Words(
+        "{level_zh}不能设在{parent_level_zh} {parent} 之下",
+        "a {level} cannot sit under a {parent_level} ({parent})",
+        code="level_order",
+    ),
+    "child_level_order": Words(
+        "下级组织 {child}（{child_level_zh}）不能设在{level_zh}之下",
+        "child org {child} ({child_level}) cannot sit under a {level}",
+        code="level_order",
+    ),
+    "org_cycle": Words(
+        "组织树不能成环：{parent} 是本组织的下级", "org tree cycle: {parent} is below this org"
+    ),
+    "single_root": Words(
+        "上级组织编码：必填（组织树只有一个根：{root}）",
+        "parent_code: required (the org tree has one root: {root})",
+        code="required",
+    ),
+    "has_members": Words(
+        "该组织有 {count} 名党员，只能是党支部一级",
+        "the org has {count} members; only a branch-level org can hold members",
+    ),
+    "grid_code_prefix": Words(
+        "网格编码 {code} 应以所属社区代码 {community} 开头",
+        "grid code {code} must start with its community's code {community}",
+    ),
+    "grid_outside_community": Words(
+        "网格超出所属社区 {community} 的边界（约 {outside:.0f} 平方米在外）",
+        "the grid extends outside its community {community} (about {outside:.0f} m² outside)",
+    ),
+    "code_level_mismatch": Words(
+        "区划代码 {code} 与级别（{level_zh}）不符：第 7–9 位 001–099 为街道、100–399 为乡镇，"
+        "第 10–12 位 001–199 为社区、200–399 为村",
+        "division code {code} does not fit level {level}: digits 7–9 are 001–099 for a street, "
+        "100–399 for a town; digits 10–12 are 001–199 for a community, 200–399 for a village",
+    ),
+    # the database's own constraints, keyed (and coded) by constraint name
+    "party_org_code_unique": Words("组织编码已存在", "org code already exists"),
+    "grid_code_unique": Words("网格编码已存在", "grid code already exists"),
+    "service_point_code_unique": Words("服务点编码已存在", "service point code already exists"),
+    "admin_areas_pkey": Words("区划代码已存在", "division code already exists"),
+    "party_orgs_single_root": Words("组织树只能有一个根组织", "the org tree has a single root"),
+    "member_org_must_be_branch": Words(
+        "党员只能编入党支部一级的组织", "members belong to branch-level orgs only"
+    ),
+    "admin_area_parent_exists": Words("上级区划不存在", "the parent area does not exist"),
+    "member_joined_adult": Words("入党时应年满 18 岁", "members join at 18 or older"),
+    "db_constraint": Words(
+        "数据不符合约束 {name}：{text}", "violates constraint {name}: {text}", code="constraint"
+    ),
+    # party rules that are advice: warnings
+    "branch_over_50": Words(
+        "党支部 {code} 有 {count} 名党员，超过 {most} 人，宜改设党总支",
+        "branch {code} has {count} members, over {most}: consider a general branch",
+    ),
+    "under_3_full_members": Words(
+        "党支部 {code} 正式党员 {full} 名，不足 {least} 名，宜建联合党支部",
+        "branch {code} has {full} full members, fewer than {least}: consider a joint branch",
+    ),
+    # member operations (mapsvc.records.members)
+    "transfer_org_not_branch": Words(
+        "党员只能转入党支部一级的组织，{code} 不是",
+        "members transfer into branch-level orgs only; {code} is not",
+        code="member_org_not_branch",
+    ),
+    "same_org": Words("党员已在 {code}", "the member is already in {code}"),
+    "already_mobile": Words(
+        "该党员已是流动党员（{destination}）", "the member is already mobile ({destination})"
+    ),
+    "not_mobile": Words("该党员不是流动党员", "the member is not mobile"),
+    # accounts and tokens (mapsvc.access.accounts)
+    "bad_name": Words(
+        "用户名须为 1–64 个字母、数字或 _ . -",
+        "name must be 1-64 characters of letters, digits, _ . -",
+    ),
+    "name_taken": Words("用户名 {name} 已存在", "the name {name} is taken"),
+    "unknown_user": Words("没有用户 {name}", "no user named {name}"),
+    "unknown_active_user": Words(
+        "没有启用的用户 {name}", "no active user named {name}", code="unknown_user"
+    ),
+    "bad_role": Words("角色须为 {roles} 之一", "role must be one of {roles}"),
+    "admin_scope": Words(
+        "管理员管理整棵组织树，不设范围", "an admin sees the whole org tree and takes no scope"
+    ),
+    "scope_required": Words(
+        "角色 {role} 须指定所管辖的党组织（--scope 组织代码）",
+        "role {role} needs a scope: the code of an org (--scope ORG_CODE)",
+    ),
+    "unknown_scope": Words("没有代码为 {code} 的党组织", "no org has the code {code}"),
+    "dissolved_scope": Words("党组织 {code} 已撤销", "org {code} is dissolved"),
+    "grids_for_grid_workers": Words("只有网格员可指定网格", "only grid workers have grids"),
+    "unknown_grid": Words("没有这些网格：{grids}", "no such grids: {grids}"),
+    "bad_password": Words(
+        "密码须为 {least}–{most} 个字符", "the password must have {least}-{most} characters"
+    ),
+    "short_password": Words(
+        "密码至少 {least} 个字符", "the password must have at least {least} characters"
+    ),
+    "long_password": Words(
+        "密码最多 {most} 个字符", "the password may have at most {most} characters"
+    ),
+    "bad_display_name": Words("显示名须为 1–128 个字符", "display_name must have 1-128 characters"),
+    "bad_expiry": Words("有效天数须为 1–{most}", "expiry must be 1-{most} days"),
     # ---------------------------------------------------------------- files in and out (exchange)
+    "export_unknown_format": Words(
+        "不支持的导出格式：{fmt}", "unknown export format: {fmt}", code="unknown_format"
+    ),
+    "export_geometry_too_large": Words(
+        "{kind_zh} {key} 的几何有 {length} 个字符，超过 Excel 单元格上限 {limit}："
+        "请导出为 GeoPackage 或 GeoJSON",
+        "the geometry of {kind} {key} takes {length} characters, over Excel's {limit} per cell: "
+        "export as GeoPackage or GeoJSON",
+        code="geometry_too_large",
+    ),
 }

@@ -1,7 +1,15 @@
-"""Domain vocabularies with their Chinese labels, and how personal details are shown."""
+"""The domain's words: every enumeration with its Chinese labels, field labels, and how
+personal details are shown.
+
+The record kinds (mapsvc.records.catalog), the map layers (layers.catalog) and the services
+take their words from here. Plain data: this module imports nothing of the service.
+"""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+# ------------------------------------------------------------------ enumerations
 ORG_LEVELS = {
     "committee": "党委",
     "working_committee": "党工委",
@@ -21,6 +29,9 @@ ORG_CATEGORIES = {
     "school": "学校",
     "migrant": "流动",
 }
+# a migrant party group is an org of category migrant (set up where mobile members live)
+MIGRANT_CATEGORIES = {"migrant": ORG_CATEGORIES["migrant"]}
+ORG_STATUSES = {"active": "正常", "dissolved": "已撤销"}
 SERVICE_POINT_LEVELS = {
     "district_centre": "区级党群服务中心",
     "street_centre": "街道（镇）党群服务中心",
@@ -34,7 +45,28 @@ AREA_LEVELS = {
     "community": "社区",
     "village": "村",
 }
+MEMBER_STATUSES = {"full": "正式党员", "probationary": "预备党员"}
+GENDERS = {"M": "男", "F": "女"}
+# urban road classes (CJJ 37: 主干路, 次干路, 支路) and footpaths
+ROAD_KINDS = {"arterial": "主干路", "secondary": "次干路", "local": "支路", "path": "步行道"}
+POSITION_SOURCES = {
+    "gps": "卫星定位",
+    "network": "网络定位",
+    "manual": "手动标注",
+    "import": "导入",
+}
 
+# the sites people look for (/api/v1/nearest?kind=…)
+SITE_KINDS = {
+    "branch": "党支部",
+    "service_point": "党群服务中心",
+    "migrant_group": "流动党员党支部",
+}
+
+# coverage analysis: how reach is measured, the units figures are summed over, what covers
+COVERAGE_MODES = {"distance": "直线距离", "walk": "步行路网"}
+COVERAGE_UNITS = {"grid": "网格", "community": "社区（村）", "street": "街道（镇）"}
+COVERAGE_FACILITIES = {"service_points": "党群服务中心（站）"}
 
 ROLE_LABELS = {
     "admin": "系统管理员",
@@ -44,6 +76,69 @@ ROLE_LABELS = {
     "viewer": "查看者",
     "kiosk": "大屏",
     "anonymous": "未登录",
+}
+
+
+# ------------------------------------------------------------------ field labels
+class Label(NamedTuple):
+    """How people call a field: in Chinese (also an import column header) and in English."""
+
+    zh: str
+    en: str
+
+
+# Fields that the records API and the map layers both show, by subject. A record's Chinese
+# label is its column header in exports and imports: change one only with an alias for it.
+AREA_FIELDS = {
+    "code": Label("区划代码", "division code"),
+    "name": Label("名称", "name"),
+    "level": Label("级别", "level"),
+    "parent_code": Label("上级区划代码", "parent code"),
+    "population": Label("人口", "population"),
+    "households": Label("户数", "households"),
+}
+ORG_FIELDS = {
+    "code": Label("组织编码", "code"),
+    "name": Label("组织名称", "name"),
+    "level": Label("组织层级", "level"),
+    "category": Label("组织类别", "category"),
+    "admin_area_code": Label("所属区划代码", "area code"),
+    "address": Label("地址", "address"),
+    "secretary": Label("书记", "secretary"),
+    "member_count": Label("党员数", "members"),
+    "full_members": Label(MEMBER_STATUSES["full"], "full members"),
+    "probationary_members": Label(MEMBER_STATUSES["probationary"], "probationary members"),
+    "mobile_members": Label("流动党员数", "mobile members"),
+}
+MEMBER_FIELDS = {
+    "name": Label("姓名", "name"),
+    "status": Label("党员状态", "status"),
+    "mobile_destination": Label("流入地", "destination"),
+    "mobile_since": Label("外出日期", "away since"),
+}
+GRID_FIELDS = {
+    "code": Label("网格编码", "grid code"),
+    "name": Label("网格名称", "name"),
+    "community_code": Label("所属社区代码", "community code"),
+    "grid_worker": Label("网格员", "grid worker"),
+    "population": AREA_FIELDS["population"],
+    "households": AREA_FIELDS["households"],
+}
+SERVICE_POINT_FIELDS = {
+    "code": Label("服务点编码", "code"),
+    "name": Label("名称", "name"),
+    "level": Label("级别", "level"),
+    "admin_area_code": ORG_FIELDS["admin_area_code"],
+    "address": ORG_FIELDS["address"],
+    "opening_hours": Label("开放时间", "opening hours"),
+    "services": Label("服务项目", "services"),
+    "phone": Label("电话", "phone"),
+    "reach_m": Label("服务半径（米）", "reach (m)"),
+}
+ROAD_FIELDS = {
+    "name": Label("道路名称", "name"),
+    "kind": Label("道路等级", "kind"),
+    "length_m": Label("长度（米）", "length (m)"),
 }
 
 

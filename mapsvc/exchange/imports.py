@@ -22,11 +22,11 @@ and writes in ONE transaction:
 * masked phone numbers (138****1234, as exports of the records API show them) leave the
   stored number unchanged.
 
-Kind `roads` (not in the catalog) REPLACES the whole walking network: LineString or
-MultiLineString features, with optional name and kind (主干路 arterial, 次干路 secondary, 支路
-local — the default —, 步行道 path). Line ends within 1 m of each other become one vertex;
-lines are joined only at their ends (split crossing roads at junctions, as routing data
-normally is); then refresh_road_walks() rebuilds the precomputed walks.
+Kind `roads` (catalog.ROADS, not a records API kind) REPLACES the whole walking network:
+LineString or MultiLineString features, with optional name and kind (主干路 arterial, 次干路
+secondary, 支路 local — the default —, 步行道 path). Line ends within 1 m of each other
+become one vertex; lines are joined only at their ends (split crossing roads at junctions,
+as routing data normally is); then refresh_road_walks() rebuilds the precomputed walks.
 
 The report is a dict (see `import_file`); `render_text` gives the command line's version.
 Exports of the same kinds: `export_kind`.
@@ -39,7 +39,7 @@ import os
 import re
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -49,39 +49,14 @@ from psycopg2 import sql
 from psycopg2.extras import RealDictCursor, execute_values
 
 from mapsvc.exchange import formats as exchange
+from mapsvc.infra.db import libpq_dsn
 from mapsvc.records import service as records
 from mapsvc.records import validation
-from mapsvc.records.catalog import BY_KIND, PHONE, Field, Resource
-from mapsvc.infra.db import libpq_dsn
+from mapsvc.records.catalog import IMPORTABLE, PHONE, ROADS, Field, Resource
 from mapsvc.records.validation import Problem
 
-ROAD_KINDS = {"arterial": "主干路", "secondary": "次干路", "local": "支路", "path": "步行道"}
-ROADS = Resource(
-    name="roads",
-    kind="roads",
-    table="roads",
-    key="id",
-    zh="道路",
-    en="road",
-    order="id",
-    fields=(
-        Field("id", "int", "编号", writable=False),
-        Field("name", "text", "道路名称", aliases=("名称", "路名")),
-        Field("kind", "enum", "道路等级", enum=ROAD_KINDS, aliases=("等级", "类型", "道路类型")),
-        Field("length_m", "float", "长度（米）", writable=False, aliases=("长度",)),
-        Field("geometry", "line", "线路", column="geom", required=True),
-    ),
-)
-_ROAD_ATTRS = Resource(
-    name="roads",
-    kind="roads",
-    table="roads",
-    key="id",
-    zh="道路",
-    en="road",
-    fields=ROADS.fields[1:3],
-)
-KINDS: dict[str, Resource] = {**BY_KIND, "roads": ROADS}
+_ROAD_ATTRS = replace(ROADS, fields=ROADS.fields[1:3])  # what a line's properties set
+KINDS: dict[str, Resource] = IMPORTABLE
 MASKED_PHONE = re.compile(r"^1[3-9][0-9]\*{4}[0-9]{4}$")
 SNAP_M = 1.0  # road ends closer than this are one vertex
 PAGE = 2000  # rows per INSERT/UPDATE statement
@@ -517,20 +492,7 @@ class _RecordImport(_Job):
                 f = self.fields.get(name)
                 if f is not None and not f.writable:
                     raw.pop(name)
-            for f in phones:
-                v = raw.get(f.name)
-                if isinstance(v, str) and MASKED_PHONE.match(v.strip()):
-                    raw.pop(f.name)
-                    if it.current is None:
-                        it.refuse(
-                            Problem(
-                                f.name,
-                                "masked_phone",
-                                f"{f.zh}：{v} 是隐去中间四位的号码，新记录请填写完整号码或留空",
-                                f"{f.name}: {v} is a masked number; give the full number for a "
-                                "new record, or leave it empty",
-                            )
-                        )
+            self._drop_masked_phones(it, raw, phones)
             values, problems = validation.coerce(
                 self.resource, raw, partial=it.current is not None, crs=self.table.crs
             )
@@ -549,31 +511,53 @@ class _RecordImport(_Job):
                 it.unchanged = True  # nothing to write, nothing to check, no version bump
                 continue
             if version not in (None, ""):
-                try:
-                    expected = int(float(str(version).strip()))
-                except ValueError:
+                self._check_version(it, version)
+
+    @staticmethod
+    def _drop_masked_phones(it, raw: dict, phones: list[Field]) -> None:
+        """A masked number (138****1234) leaves the stored one; a new record cannot have it."""
+        for f in phones:
+            v = raw.get(f.name)
+            if isinstance(v, str) and MASKED_PHONE.match(v.strip()):
+                raw.pop(f.name)
+                if it.current is None:
                     it.refuse(
                         Problem(
-                            "version",
-                            "bad_version",
-                            f"版本：应为整数：{version}",
-                            f"version: must be an integer: {version}",
+                            f.name,
+                            "masked_phone",
+                            f"{f.zh}：{v} 是隐去中间四位的号码，新记录请填写完整号码或留空",
+                            f"{f.name}: {v} is a masked number; give the full number for a "
+                            "new record, or leave it empty",
                         )
                     )
-                    continue
-                now = it.current["version"]
-                if expected != now:
-                    it.refuse(
-                        Problem(
-                            "version",
-                            "version_conflict",
-                            f"{self.resource.zh} {it.key} 在导出后已被他人修改（文件中为第 {expected} "
-                            f"版，现为第 {now} 版）：为免覆盖他人的修改，请重新导出后再改",
-                            f"{self.resource.en} {it.key} was changed by someone else since the file "
-                            f"was exported (file version {expected}, now {now}): export again and "
-                            "redo the change, so nobody's edit is overwritten",
-                        )
-                    )
+
+    def _check_version(self, it, version) -> None:
+        """Refuse a row made against another version than the record's current one."""
+        try:
+            expected = int(float(str(version).strip()))
+        except ValueError:
+            it.refuse(
+                Problem(
+                    "version",
+                    "bad_version",
+                    f"版本：应为整数：{version}",
+                    f"version: must be an integer: {version}",
+                )
+            )
+            return
+        now = it.current["version"]
+        if expected != now:
+            it.refuse(
+                Problem(
+                    "version",
+                    "version_conflict",
+                    f"{self.resource.zh} {it.key} 在导出后已被他人修改（文件中为第 {expected} "
+                    f"版，现为第 {now} 版）：为免覆盖他人的修改，请重新导出后再改",
+                    f"{self.resource.en} {it.key} was changed by someone else since the file "
+                    f"was exported (file version {expected}, now {now}): export again and "
+                    "redo the change, so nobody's edit is overwritten",
+                )
+            )
 
     def _in_file_rules(self) -> None:
         """Orgs: parents before children; parent links that loop within the file. Areas:
@@ -769,6 +753,36 @@ class _RecordImport(_Job):
 
 
 # ------------------------------------------------------------------------- roads
+def _snapped_ends(ends: np.ndarray) -> list[int]:
+    """For each line end (lon, lat), the lowest-numbered end of its cluster: ends within
+    SNAP_M of each other, transitively, are one vertex."""
+    n = len(ends)
+    lat0 = math.radians(float(ends[:, 1].mean())) if n else 0.0
+    x = ends[:, 0] * 111_320.0 * math.cos(lat0)
+    y = ends[:, 1] * 110_540.0
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    cells: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for i in range(n):
+        cx, cy = int(math.floor(x[i] / SNAP_M)), int(math.floor(y[i] / SNAP_M))
+        near = (
+            j for dx in (-1, 0, 1) for dy in (-1, 0, 1) for j in cells.get((cx + dx, cy + dy), ())
+        )
+        for j in near:
+            if math.hypot(x[i] - x[j], y[i] - y[j]) <= SNAP_M:
+                a, b = find(i), find(j)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+        cells[(cx, cy)].append(i)
+    return [find(i) for i in range(n)]
+
+
 class _RoadImport(_Job):
     """A line network replacing the roads: shared vertices where ends meet (within 1 m)."""
 
@@ -839,34 +853,12 @@ class _RoadImport(_Job):
         ends = np.array(
             [c for _, g, _, _ in lines for c in (g.coords[0], g.coords[-1])], dtype=float
         ).reshape(-1, 2)
-        n = len(ends)
-        lat0 = math.radians(float(ends[:, 1].mean())) if n else 0.0
-        x = ends[:, 0] * 111_320.0 * math.cos(lat0)
-        y = ends[:, 1] * 110_540.0
-        parent = list(range(n))
-
-        def find(i: int) -> int:
-            while parent[i] != i:
-                parent[i] = parent[parent[i]]
-                i = parent[i]
-            return i
-
-        cells: dict[tuple[int, int], list[int]] = defaultdict(list)
-        for i in range(n):
-            cx, cy = int(math.floor(x[i] / SNAP_M)), int(math.floor(y[i] / SNAP_M))
-            for dx in (-1, 0, 1):
-                for dy in (-1, 0, 1):
-                    for j in cells.get((cx + dx, cy + dy), ()):
-                        if math.hypot(x[i] - x[j], y[i] - y[j]) <= SNAP_M:
-                            a, b = find(i), find(j)
-                            if a != b:
-                                parent[max(a, b)] = min(a, b)
-            cells[(cx, cy)].append(i)
+        roots = _snapped_ends(ends)
         vid: dict[int, int] = {}
         vertices: list[tuple[float, float]] = []
 
         def vertex_of(i: int) -> int:
-            root = find(i)
+            root = roots[i]
             if root not in vid:
                 vertices.append((float(ends[root, 0]), float(ends[root, 1])))
                 vid[root] = len(vertices)

@@ -16,28 +16,23 @@ from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from mapsvc import access
-from mapsvc.infra import db
+from mapsvc.domain.errors import BadInput, TooLarge, Unavailable
 from mapsvc.exchange import imports
 from mapsvc.http import params
-from mapsvc.http.errors import ApiError
+from mapsvc.http.params import declare
+from mapsvc.infra import db
 
 bp = Blueprint("imports", __name__, url_prefix="/api/v1")
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
-def _too_large(limit: int) -> ApiError:
-    mb = limit / (1024 * 1024)
-    return ApiError(
-        413,
-        "file_too_large",
-        f"文件超过 {mb:g} MB 的上限：请拆分后分批导入，或在服务器上用 mapsvc import 导入",
-        f"the file is over the {mb:g} MB limit: split it, or import it on the "
-        "server with mapsvc import",
-    )
+def _too_large(limit: int) -> TooLarge:
+    return TooLarge("upload_too_large", mb=limit / (1024 * 1024))
 
 
 @bp.post("/imports")
+@declare()  # no query parameters: the form carries file, kind, crs, dry_run, partial
 def create_import():
     """Import an uploaded file of records; all or nothing unless partial=true."""
     limit = current_app.config.get("IMPORT_MAX_BYTES", MAX_UPLOAD_BYTES)
@@ -50,15 +45,10 @@ def create_import():
     except RequestEntityTooLarge:
         raise _too_large(limit) from None
     if upload is None or not upload.filename:
-        raise ApiError(
-            400,
-            "missing_file",
-            "请上传文件（表单字段 file）",
-            "upload the file as the form field 'file'",
-        )
+        raise BadInput("upload_missing_file")
     kind = params.choice(form, "kind", {k: r.zh for k, r in imports.KINDS.items()})
     if kind is None:
-        raise ApiError(400, "missing_parameter", "缺少参数 kind", "parameter kind is missing")
+        raise BadInput("missing_parameter", name="kind")
     access.require_write(kind)
     dry_run = params.flag(form, "dry_run")
     partial = params.flag(form, "partial")
@@ -84,12 +74,7 @@ def create_import():
                 ),
             )
         except psycopg2.OperationalError:
-            raise ApiError(
-                503,
-                "database_unavailable",
-                "数据库暂时不可用，未写入任何数据，请稍后再试",
-                "the database is unavailable; nothing was written, try again later",
-            ) from None
+            raise Unavailable("import_database_unavailable") from None
     if report["status"] == "written":
         with db.cursor(current_app.config["DATABASE_URL"]) as cur:
             access.audit(

@@ -7,6 +7,7 @@ Nothing a client receives carries a stack trace; unexpected failures are logged 
 from __future__ import annotations
 
 import psycopg2
+import sqlalchemy.exc
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
@@ -26,9 +27,14 @@ STATUS: dict[type[domain.DomainError], int] = {
     domain.TooMany: 429,
     domain.Unavailable: 503,
 }
-HEADERS: dict[type[domain.DomainError], dict[str, str]] = {
-    domain.Unavailable: {"Retry-After": "2"},
-}
+RETRY_AFTER_S = 2  # a database that is down is asked again this soon
+
+
+def headers_of(exc: domain.DomainError) -> dict[str, str]:
+    """Response headers a refusal carries: when to try again, for one that will pass."""
+    if isinstance(exc, domain.Unavailable):
+        return {"Retry-After": str(exc.extra.get("retry_after_s", RETRY_AFTER_S))}
+    return {}
 
 
 def status_of(exc: domain.DomainError) -> int:
@@ -61,7 +67,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(domain.DomainError)
     def _domain_error(exc: domain.DomainError):
-        return jsonify(exc.as_dict()), status_of(exc), HEADERS.get(type(exc), {})
+        return jsonify(exc.as_dict()), status_of(exc), headers_of(exc)
 
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
@@ -81,7 +87,13 @@ def register(app: Flask) -> None:
         err = domain.DomainError(key) if key else domain.DomainError("http_error", name=exc.name)
         return jsonify(err.as_dict()), exc.code
 
+    # a database that is down, restarting or shutting down: the connection fails, is closed
+    # under us (InterfaceError), or SQLAlchemy's pool reports it; each is a 503, never a 500
     @app.errorhandler(psycopg2.OperationalError)
+    @app.errorhandler(psycopg2.InterfaceError)
+    @app.errorhandler(sqlalchemy.exc.OperationalError)
+    @app.errorhandler(sqlalchemy.exc.InterfaceError)
+    @app.errorhandler(sqlalchemy.exc.DisconnectionError)
     def _database_down(exc: Exception):
         app.logger.warning("database unavailable on %s %s: %s", request.method, request.path, exc)
         return _domain_error(domain.Unavailable("database_unavailable"))

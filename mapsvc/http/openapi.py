@@ -1,13 +1,26 @@
-"""The OpenAPI 3.1 document of /api/v1, built from the catalog and a table of the other
-endpoints; a test checks that every /api/v1 route of the app is described here.
+"""The OpenAPI 3.1 document of /api/v1.
+
+Each operation's words (summary, description, tags, request body, responses) are data here;
+its query parameters come from the view's declaration (mapsvc.http.params.declare), so no
+limit or choice is typed twice; the records' paths and schemas come from the catalog. A test
+checks that every /api/v1 route of the app is described, and with its declared parameters.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
+import re
+from collections.abc import Callable, Iterable
+from importlib import import_module
+
+from flask import Flask
+
 from mapsvc import __version__
-from mapsvc.records.catalog import ID, PHONE, RESOURCES, UPDATED, VERSION, Field, Resource
 from mapsvc.coverage.service import MAX_RADIUS_M, MIN_REACH_M
 from mapsvc.exchange.formats import EXPORT_FORMATS
+from mapsvc.http.params import Param
+from mapsvc.records.catalog import ID, PHONE, RESOURCES, UPDATED, VERSION, Field, Resource
 
 _TYPES = {
     "text": {"type": "string"},
@@ -27,7 +40,7 @@ ERROR = {
 }
 
 
-def _field_schema(f: Field, *, read: bool = False) -> dict:
+def field_schema(f: Field, *, read: bool = False) -> dict:
     """The schema of a field as written, or as read (read=True): a field that is not required
     may be null there, and phone numbers come masked (138****1234), so without their pattern."""
     schema = dict(_TYPES[f.type]) if f.type != "enum" else {"type": "string", "enum": list(f.enum)}
@@ -57,8 +70,8 @@ def _field_schema(f: Field, *, read: bool = False) -> dict:
 
 def _record_schemas(r: Resource) -> dict:
     name = r.kind.title().replace("_", "")
-    props = {f.name: _field_schema(f, read=True) for f in r.fields}
-    writable = {f.name: _field_schema(f) for f in r.writable}
+    props = {f.name: field_schema(f, read=True) for f in r.fields}
+    writable = {f.name: field_schema(f) for f in r.writable}
     writable["crs"] = {
         "type": "string",
         "description": "输入坐标系 wgs84/cgcs2000/gcj02/bd09/EPSG:n",
@@ -83,15 +96,49 @@ def _record_schemas(r: Resource) -> dict:
     }
 
 
-def _query(name: str, schema: dict, description: str, required: bool = False) -> dict:
-    # an optional parameter sent empty (?radius_m=) counts as not sent (mapsvc.http.params)
+def query_parameters(declared: Iterable[Param]) -> list[dict]:
+    """The OpenAPI objects of declared query parameters, as the document lists them."""
+    described = [d for p in declared for d in p.openapi()]
+    for d in described:
+        # an optional parameter sent empty (?radius_m=) counts as not sent (mapsvc.http.params)
+        if not d.get("required"):
+            d["allowEmptyValue"] = True
+    return described
+
+
+def _list_response(r: Resource, ref: dict) -> dict:
+    """A list's 200: a page of items, a FeatureCollection (f=geojson) or a download."""
     return {
-        "name": name,
-        "in": "query",
-        "required": required,
-        "schema": schema,
-        "description": description,
-        **({} if required else {"allowEmptyValue": True}),
+        "description": "items + total；f=geojson 为 FeatureCollection，f=csv/xlsx/gpkg 为下载文件",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [
+                        {
+                            "type": "object",
+                            "required": ["items", "total"],
+                            "properties": {
+                                "items": {"type": "array", "items": ref},
+                                "total": {"type": "integer"},
+                            },
+                        },
+                        {
+                            "type": "object",
+                            "required": ["type", "features"],
+                            "properties": {
+                                "type": {"const": "FeatureCollection"},
+                                "features": {"type": "array"},
+                            },
+                        },
+                    ]
+                }
+            },
+            **{
+                media.split(";")[0]: {"schema": {"type": "string", "contentMediaType": media}}
+                for _label, media, _ext in EXPORT_FORMATS.values()
+                if media != "application/geo+json"
+            },
+        },
     }
 
 
@@ -112,7 +159,6 @@ def _record_paths(r: Resource) -> dict:
         "schema": {"type": "string"},
         "description": "读取时得到的 ETag（版本号）/ the ETag from GET",
     }
-    filters = [_query(f.name, _field_schema(f), f"按{f.zh}筛选") for f in r.fields if f.filter]
 
     def body(schema):
         return {
@@ -126,61 +172,7 @@ def _record_paths(r: Resource) -> dict:
             "get": {
                 "summary": f"{r.zh}列表 / list {r.en}s",
                 "tags": [r.zh],
-                "parameters": [
-                    *filters,
-                    _query("q", {"type": "string"}, "名称搜索"),
-                    _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "每页条数"),
-                    _query("offset", {"type": "integer", "minimum": 0}, "偏移"),
-                    _query(
-                        "f",
-                        {"type": "string", "enum": ["json", "geojson", "csv", "xlsx", "gpkg"]},
-                        "格式（csv/xlsx/gpkg 为下载文件）",
-                    ),
-                    _query("headers", {"type": "string", "enum": ["en", "zh"]}, "下载文件的列名"),
-                    _query(
-                        "geometry",
-                        {"type": "string", "enum": ["full", "simplified", "none"]},
-                        "几何",
-                    ),
-                ],
-                "responses": {
-                    "200": {
-                        "description": "items + total；f=geojson 为 FeatureCollection，"
-                        "f=csv/xlsx/gpkg 为下载文件",
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "oneOf": [
-                                        {
-                                            "type": "object",
-                                            "required": ["items", "total"],
-                                            "properties": {
-                                                "items": {"type": "array", "items": ref},
-                                                "total": {"type": "integer"},
-                                            },
-                                        },
-                                        {
-                                            "type": "object",
-                                            "required": ["type", "features"],
-                                            "properties": {
-                                                "type": {"const": "FeatureCollection"},
-                                                "features": {"type": "array"},
-                                            },
-                                        },
-                                    ]
-                                }
-                            },
-                            **{
-                                media.split(";")[0]: {
-                                    "schema": {"type": "string", "contentMediaType": media}
-                                }
-                                for _label, media, _ext in EXPORT_FORMATS.values()
-                                if media != "application/geo+json"
-                            },
-                        },
-                    },
-                    "400": ERROR,
-                },
+                "responses": {"200": _list_response(r, ref), "400": ERROR},
             },
             "post": {
                 "summary": f"新建{r.zh} / create a {r.en}",
@@ -223,11 +215,6 @@ def _record_paths(r: Resource) -> dict:
     }
 
 
-_LONLAT = [
-    _query("lon", {"type": "number"}, "经度 / longitude", True),
-    _query("lat", {"type": "number"}, "纬度 / latitude", True),
-    _query("crs", {"type": "string"}, "坐标系 wgs84/cgcs2000/gcj02/bd09/EPSG:n（默认 wgs84）"),
-]
 _JSON = {"description": "JSON", "content": {"application/json": {"schema": {"type": "object"}}}}
 _XLSX = {
     "description": "XLSX",
@@ -237,20 +224,19 @@ _MEMBER = {"name": "member_id", "in": "path", "required": True, "schema": {"type
 _IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"}}
 
 
+def _json_body(schema: dict, media: str = "application/json") -> dict:
+    return {"required": True, "content": {media: {"schema": schema}}}
+
+
 def _action(summary: str, props: dict, required: list[str]) -> dict:
     return {
         "post": {
             "summary": summary,
             "tags": ["党员"],
             "parameters": [_MEMBER, _IF_MATCH],
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {"type": "object", "properties": props, "required": required}
-                    }
-                },
-            },
+            "requestBody": _json_body(
+                {"type": "object", "properties": props, "required": required}
+            ),
             "responses": {"200": _JSON, "400": ERROR, "404": ERROR, "412": ERROR, "428": ERROR},
         }
     }
@@ -271,11 +257,6 @@ _COVERAGE_RULES = (
 )
 
 
-_STATS_STREET = _query(
-    "street",
-    {"type": "string", "pattern": "^[0-9]{12}$"},
-    "只统计这个街道（镇），12 位区划代码 / only this street or town (12-digit code)",
-)
 _STATS_RULES = (
     "只含汇总数，不含任何个人信息；数据变更后即重新统计，统计完成前返回上一次的数字（stale=true），"
     "首次统计完成前返回 503。党员按所在党组织的区划归入街道"
@@ -291,402 +272,387 @@ _STATS_RULES = (
 )
 
 
-OTHER_PATHS = {
-    # ---- coverage for planners (mapsvc/coverage_api.py)
-    **{
+def _coverage_paths() -> dict:
+    return {
         path: {
             "get": {
                 "summary": summary,
                 "description": _COVERAGE_RULES,
                 "tags": ["覆盖分析"],
-                "parameters": [
-                    _query("facility", {"type": "string", "enum": ["service_points"]}, "设施类型"),
-                    _query("mode", {"type": "string", "enum": ["distance", "walk"]}, "直线或步行"),
-                    _query(
-                        "radius_m",
-                        {"type": "number", "minimum": MIN_REACH_M, "maximum": MAX_RADIUS_M},
-                        "覆盖半径（米），覆盖所有级别",
-                    ),
-                    _query(
-                        "minutes",
-                        {"type": "number", "exclusiveMinimum": 0},
-                        "步行分钟（mode=walk，75 米/分钟，至少走 1 米）",
-                    ),
-                    *extra,
-                ],
                 "responses": {"200": _XLSX if path.endswith(".xlsx") else _JSON, "400": ERROR},
             }
         }
-        for path, summary, extra in (
-            (
-                "/api/v1/coverage",
-                "服务圈覆盖：网格、社区、街道 / coverage by service circles",
-                [
-                    _query(
-                        "by",
-                        {"type": "string", "enum": ["grid", "community", "street"]},
-                        "统计单元",
-                    ),
-                    _query("f", {"type": "string", "enum": ["json", "geojson"]}, "格式"),
-                ],
-            ),
-            (
-                "/api/v1/coverage/gaps",
-                "覆盖缺口排名 / uncovered grids and communities ranked",
-                [
-                    _query("limit", {"type": "integer", "minimum": 1, "maximum": 10000}, "条数"),
-                    _query("f", {"type": "string", "enum": ["json", "geojson"]}, "格式"),
-                ],
-            ),
-            ("/api/v1/coverage/service-areas", "服务范围图层 service_areas / service areas", []),
-            ("/api/v1/coverage/export.xlsx", "覆盖分析导出 XLSX / coverage workbook", []),
+        for path, summary in (
+            ("/api/v1/coverage", "服务圈覆盖：网格、社区、街道 / coverage by service circles"),
+            ("/api/v1/coverage/gaps", "覆盖缺口排名 / uncovered grids and communities ranked"),
+            ("/api/v1/coverage/service-areas", "服务范围图层 service_areas / service areas"),
+            ("/api/v1/coverage/export.xlsx", "覆盖分析导出 XLSX / coverage workbook"),
         )
-    },
-    "/api/v1/coverage/plan": {
-        "post": {
-            "summary": "新服务点选址（最大覆盖）/ site suggestions (maximal covering)",
-            "tags": ["覆盖分析"],
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["k"],
-                            "properties": {
-                                "k": {"type": "integer", "minimum": 1, "maximum": 50},
-                                "radius_m": {
-                                    "type": "number",
-                                    "minimum": MIN_REACH_M,
-                                    "maximum": MAX_RADIUS_M,
-                                },
-                                "minutes": {"type": "number", "exclusiveMinimum": 0},
-                                "candidates": {
-                                    "description": '"grid_centroids" 或点列表 [[lon, lat], …]',
-                                    "oneOf": [
-                                        {"type": "string", "enum": ["grid_centroids"]},
-                                        {"type": "array", "maxItems": 5000},
-                                    ],
-                                },
-                                "crs": {"type": "string"},
-                                "keep_existing": {"type": "boolean"},
-                            },
-                        }
-                    }
+    }
+
+
+def _plan_body() -> dict:
+    from mapsvc.coverage.routes import MAX_CANDIDATES, PLAN_MAX_SITES
+
+    return _json_body(
+        {
+            "type": "object",
+            "required": ["k"],
+            "properties": {
+                "k": {"type": "integer", "minimum": 1, "maximum": PLAN_MAX_SITES},
+                "radius_m": {"type": "number", "minimum": MIN_REACH_M, "maximum": MAX_RADIUS_M},
+                "minutes": {"type": "number", "exclusiveMinimum": 0},
+                "candidates": {
+                    "description": '"grid_centroids" 或点列表 [[lon, lat], …]',
+                    "oneOf": [
+                        {"type": "string", "enum": ["grid_centroids"]},
+                        {"type": "array", "maxItems": MAX_CANDIDATES},
+                    ],
                 },
+                "crs": {"type": "string"},
+                "keep_existing": {"type": "boolean"},
             },
-            "responses": {"200": _JSON, "400": ERROR},
         }
-    },
-    # ---- the leaders' screen (mapsvc/stats_api.py)
-    **{
+    )
+
+
+def _stats_paths() -> dict:
+    return {
         path: {
             "get": {
                 "summary": summary,
                 "description": _STATS_RULES,
                 "tags": ["大屏统计"],
-                "parameters": [_STATS_STREET] if street else [],
                 "responses": {"200": _JSON, "400": ERROR, "404": ERROR, "503": ERROR},
             }
         }
-        for path, summary, street in (
+        for path, summary in (
             (
                 "/api/v1/stats/overview",
                 "总览：党员、党组织、服务点、生活圈与组织覆盖 / headline figures",
-                True,
             ),
-            ("/api/v1/stats/streets", "各街道（镇）排名 / streets and towns ranked", True),
-            ("/api/v1/stats/flows", "流动党员去向城市 / mobile members' destinations", True),
+            ("/api/v1/stats/streets", "各街道（镇）排名 / streets and towns ranked"),
+            ("/api/v1/stats/flows", "流动党员去向城市 / mobile members' destinations"),
             (
                 "/api/v1/stats/map",
                 "大屏地图：边界、党员密度、支部分布、服务点 / the screen's map layers",
-                False,
             ),
         )
-    },
-    "/api/v1/org-coverage": {
-        "get": {
-            "summary": "组织覆盖（两个覆盖）/ organisation coverage",
-            "tags": ["覆盖分析"],
-            "parameters": [
-                _query(
-                    "distance_m",
-                    {"type": "number", "minimum": MIN_REACH_M, "maximum": 200_000},
-                    "流动党员聚集距离（米）",
-                ),
-                _query("min_full", {"type": "integer", "minimum": 1}, "正式党员数下限"),
-                _query("max_members", {"type": "integer", "minimum": 1}, "支部人数上限"),
-            ],
-            "responses": {"200": _JSON, "400": ERROR},
-        }
-    },
-    # ---- behind the map page (mapsvc/map_api.py)
-    "/api/v1/orgs/{org_id}/summary": {
-        "get": {
-            "summary": "党组织概况（地图侧栏）/ an org's record for the map panel",
-            "description": "名称、编码、层级、类别、上级组织链（自上而下）、书记、党员人数（正式、预备，"
-            "含全部下级组织）、流动党员（外出、流入）、最近的党群服务中心。 / Name, code, level, "
-            "category, the chain of parent orgs (root first), secretary, members by status over "
-            "the org's subtree, mobile members (away, coming in), the nearest service point.",
-            "tags": ["党组织"],
-            "parameters": [
-                {"name": "org_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-            ],
-            "responses": {"200": _JSON, "404": ERROR},
-        }
-    },
-    "/api/v1/branch-counts": {
-        "get": {
-            "summary": "各街道（镇）党支部与党员数 / branches and members per street or town",
-            "description": "地图低缩放级别的党支部汇总：每个街道、镇一个点（面内一点），"
-            "不含个人信息。 / The branches layer at low zoom: one point per street or town "
-            "(a point on its surface) with counts; no personal data.",
-            "tags": ["查询"],
-            "responses": {
-                "200": {
-                    "description": "GeoJSON FeatureCollection",
-                    "content": {"application/json": {"schema": {"type": "object"}}},
-                }
-            },
-        }
-    },
-    "/api/v1/nearest": {
-        "get": {
-            "summary": "最近的党支部、服务点、流动党员党支部 / nearest sites",
-            "tags": ["查询"],
-            "parameters": [
-                *_LONLAT,
-                _query(
-                    "kind",
-                    {"type": "string", "enum": ["branch", "service_point", "migrant_group"]},
-                    "类型",
-                ),
-                _query("k", {"type": "integer", "minimum": 1, "maximum": 50}, "个数"),
-                _query(
-                    "max_distance_m", {"type": "number", "exclusiveMinimum": 0}, "最大距离（米）"
-                ),
-                _query("category", {"type": "string"}, "组织类别或服务点级别"),
-                _query("out_crs", {"type": "string"}, "输出坐标系"),
-            ],
-            "responses": {
-                "200": {
-                    "description": "GeoJSON FeatureCollection",
-                    "content": {
-                        "application/geo+json": {"schema": {"type": "object"}},
-                        "application/json": {"schema": {"type": "object"}},
+    }
+
+
+def _map_paths() -> dict:
+    """Behind the map page (mapsvc.webmap)."""
+    return {
+        "/api/v1/orgs/{org_id}/summary": {
+            "get": {
+                "summary": "党组织概况（地图侧栏）/ an org's record for the map panel",
+                "description": "名称、编码、层级、类别、上级组织链（自上而下）、书记、党员人数（正式、预备，"
+                "含全部下级组织）、流动党员（外出、流入）、最近的党群服务中心。 / Name, code, level, "
+                "category, the chain of parent orgs (root first), secretary, members by status over "
+                "the org's subtree, mobile members (away, coming in), the nearest service point.",
+                "tags": ["党组织"],
+                "parameters": [
+                    {
+                        "name": "org_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "integer"},
+                    }
+                ],
+                "responses": {"200": _JSON, "404": ERROR},
+            }
+        },
+        "/api/v1/branch-counts": {
+            "get": {
+                "summary": "各街道（镇）党支部与党员数 / branches and members per street or town",
+                "description": "地图低缩放级别的党支部汇总：每个街道、镇一个点（面内一点），"
+                "不含个人信息。 / The branches layer at low zoom: one point per street or town "
+                "(a point on its surface) with counts; no personal data.",
+                "tags": ["查询"],
+                "responses": {
+                    "200": {
+                        "description": "GeoJSON FeatureCollection",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    }
+                },
+            }
+        },
+    }
+
+
+def _lookup_paths() -> dict:
+    return {
+        "/api/v1/nearest": {
+            "get": {
+                "summary": "最近的党支部、服务点、流动党员党支部 / nearest sites",
+                "tags": ["查询"],
+                "responses": {
+                    "200": {
+                        "description": "GeoJSON FeatureCollection",
+                        "content": {
+                            "application/geo+json": {"schema": {"type": "object"}},
+                            "application/json": {"schema": {"type": "object"}},
+                        },
                     },
+                    "400": ERROR,
                 },
-                "400": ERROR,
-            },
-        }
-    },
-    "/api/v1/locate": {
-        "get": {
-            "summary": "我在哪里：区县、街道、社区、网格、负责支部 / where is this",
-            "tags": ["查询"],
-            "parameters": [*_LONLAT, _query("with_geometry", {"type": "boolean"}, "附带边界")],
-            "responses": {"200": _JSON, "400": ERROR, "404": ERROR},
-        }
-    },
-    "/api/v1/search": {
-        "get": {
-            "summary": "按名称、编码、拼音首字母搜索 / search",
-            "tags": ["查询"],
-            "parameters": [
-                _query("q", {"type": "string", "minLength": 1, "maxLength": 50}, "搜索词", True),
-                _query("limit", {"type": "integer", "minimum": 1, "maximum": 50}, "条数"),
-            ],
-            "responses": {"200": _JSON, "400": ERROR},
-        }
-    },
-    "/api/v1/members/{member_id}/transfer": _action(
-        "组织关系转接 / transfer",
-        {
-            "to_org_code": {"type": "string"},
-            "date": {"type": "string", "format": "date"},
-            "note": {"type": "string"},
-            "version": {"type": "integer"},
+            }
         },
-        ["to_org_code"],
-    ),
-    "/api/v1/members/{member_id}/mobile": _action(
-        "登记为流动党员 / mark mobile",
-        {
-            "destination": {"type": "string"},
-            "since": {"type": "string", "format": "date"},
-            "inflow_org_code": {"type": "string"},
-            "destination_point": {"$ref": "#/components/schemas/GeoJSONGeometry"},
+        "/api/v1/locate": {
+            "get": {
+                "summary": "我在哪里：区县、街道、社区、网格、负责支部 / where is this",
+                "tags": ["查询"],
+                "responses": {"200": _JSON, "400": ERROR, "404": ERROR},
+            }
+        },
+        "/api/v1/search": {
+            "get": {
+                "summary": "按名称、编码、拼音首字母搜索 / search",
+                "tags": ["查询"],
+                "responses": {"200": _JSON, "400": ERROR},
+            }
+        },
+    }
+
+
+def _member_paths() -> dict:
+    return {
+        "/api/v1/members/{member_id}/transfer": _action(
+            "组织关系转接 / transfer",
+            {
+                "to_org_code": {"type": "string"},
+                "date": {"type": "string", "format": "date"},
+                "note": {"type": "string"},
+                "version": {"type": "integer"},
+            },
+            ["to_org_code"],
+        ),
+        "/api/v1/members/{member_id}/mobile": _action(
+            "登记为流动党员 / mark mobile",
+            {
+                "destination": {"type": "string"},
+                "since": {"type": "string", "format": "date"},
+                "inflow_org_code": {"type": "string"},
+                "destination_point": {"$ref": "#/components/schemas/GeoJSONGeometry"},
+                "crs": {"type": "string"},
+                "note": {"type": "string"},
+                "version": {"type": "integer"},
+            },
+            ["destination", "since"],
+        ),
+        "/api/v1/members/{member_id}/return": _action(
+            "流动结束 / back from mobile",
+            {
+                "date": {"type": "string", "format": "date"},
+                "note": {"type": "string"},
+                "version": {"type": "integer"},
+            },
+            [],
+        ),
+        "/api/v1/members/{member_id}/history": {
+            "get": {
+                "summary": "党员变动记录 / member history",
+                "tags": ["党员"],
+                "parameters": [_MEMBER],
+                "responses": {"200": _JSON, "404": ERROR},
+            }
+        },
+    }
+
+
+def _report_schema() -> dict:
+    from mapsvc.positions.service import MAX_REPORT_ID, MAX_REPORTS, SOURCES
+
+    report = {
+        "type": "object",
+        "required": ["report_id", "member_id", "lon", "lat", "reported_at"],
+        "properties": {
+            "report_id": {"type": "string", "minLength": 1, "maxLength": MAX_REPORT_ID},
+            "member_id": {"type": "integer", "minimum": 1},
+            "lon": {"type": "number"},
+            "lat": {"type": "number"},
             "crs": {"type": "string"},
-            "note": {"type": "string"},
-            "version": {"type": "integer"},
+            "reported_at": {"type": "string", "format": "date-time"},
+            "accuracy_m": {"type": "number", "minimum": 0},
+            "source": {"type": "string", "enum": list(SOURCES)},
         },
-        ["destination", "since"],
-    ),
-    "/api/v1/members/{member_id}/return": _action(
-        "流动结束 / back from mobile",
+    }
+    return {
+        "type": "object",
+        "required": ["reports"],
+        "properties": {
+            "reports": {"type": "array", "minItems": 1, "maxItems": MAX_REPORTS, "items": report}
+        },
+    }
+
+
+def _position_paths() -> dict:
+    return {
+        "/api/v1/positions": {
+            "post": {
+                "summary": "上报位置（批量，report_id 去重）/ report positions",
+                "tags": ["位置"],
+                "requestBody": _json_body(_report_schema()),
+                "responses": {"200": _JSON, "400": ERROR},
+            }
+        },
+        "/api/v1/members/{member_id}/positions": {
+            "get": {
+                "summary": "党员位置历史 / a member's positions",
+                "tags": ["位置"],
+                "parameters": [_MEMBER],
+                "responses": {"200": _JSON, "400": ERROR, "404": ERROR},
+            }
+        },
+    }
+
+
+def _import_body() -> dict:
+    from mapsvc.exchange.imports import KINDS
+
+    return _json_body(
         {
-            "date": {"type": "string", "format": "date"},
-            "note": {"type": "string"},
-            "version": {"type": "integer"},
+            "type": "object",
+            "required": ["file", "kind"],
+            "properties": {
+                "file": {"type": "string", "format": "binary"},
+                "kind": {"type": "string", "enum": list(KINDS)},
+                "crs": {"type": "string"},
+                "dry_run": {"type": "boolean"},
+                "partial": {"type": "boolean"},
+            },
         },
-        [],
-    ),
-    "/api/v1/members/{member_id}/history": {
-        "get": {
-            "summary": "党员变动记录 / member history",
-            "tags": ["党员"],
-            "parameters": [_MEMBER],
-            "responses": {"200": _JSON, "404": ERROR},
-        }
-    },
-    "/api/v1/positions": {
-        "post": {
-            "summary": "上报位置（批量，report_id 去重）/ report positions",
-            "tags": ["位置"],
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["reports"],
-                            "properties": {
-                                "reports": {
-                                    "type": "array",
-                                    "minItems": 1,
-                                    "maxItems": 1000,
-                                    "items": {
-                                        "type": "object",
-                                        "required": [
-                                            "report_id",
-                                            "member_id",
-                                            "lon",
-                                            "lat",
-                                            "reported_at",
-                                        ],
-                                        "properties": {
-                                            "report_id": {
-                                                "type": "string",
-                                                "minLength": 1,
-                                                "maxLength": 128,
-                                            },
-                                            "member_id": {"type": "integer", "minimum": 1},
-                                            "lon": {"type": "number"},
-                                            "lat": {"type": "number"},
-                                            "crs": {"type": "string"},
-                                            "reported_at": {
-                                                "type": "string",
-                                                "format": "date-time",
-                                            },
-                                            "accuracy_m": {"type": "number", "minimum": 0},
-                                            "source": {
-                                                "type": "string",
-                                                "enum": ["gps", "network", "manual", "import"],
-                                            },
-                                        },
-                                    },
-                                }
-                            },
-                        }
-                    }
-                },
-            },
-            "responses": {"200": _JSON, "400": ERROR},
-        }
-    },
-    "/api/v1/members/{member_id}/positions": {
-        "get": {
-            "summary": "党员位置历史 / a member's positions",
-            "tags": ["位置"],
-            "parameters": [
-                _MEMBER,
-                _query("since", {"type": "string", "format": "date-time"}, "起"),
-                _query("until", {"type": "string", "format": "date-time"}, "止"),
-                _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "条数"),
-                _query("offset", {"type": "integer", "minimum": 0}, "偏移"),
-                _query("out_crs", {"type": "string"}, "输出坐标系"),
-            ],
-            "responses": {"200": _JSON, "400": ERROR, "404": ERROR},
-        }
-    },
-    "/api/v1/imports": {
-        "post": {
-            "summary": "导入文件（GeoJSON、GeoPackage、Shapefile、CSV、XLSX）/ import a file",
-            "tags": ["导入导出"],
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "multipart/form-data": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["file", "kind"],
-                            "properties": {
-                                "file": {"type": "string", "format": "binary"},
-                                "kind": {
-                                    "type": "string",
-                                    "enum": [
-                                        "admin_areas",
-                                        "grids",
-                                        "orgs",
-                                        "members",
-                                        "service_points",
-                                        "roads",
-                                    ],
-                                },
-                                "crs": {"type": "string"},
-                                "dry_run": {"type": "boolean"},
-                                "partial": {"type": "boolean"},
-                            },
-                        }
-                    }
-                },
-            },
-            "responses": {"200": _JSON, "400": ERROR, "413": ERROR, "422": _JSON},
-        }
-    },
-    "/api/v1/openapi.json": {
-        "get": {"summary": "本文档 / this document", "tags": ["文档"], "responses": {"200": _JSON}}
-    },
-    "/api/v1/docs": {
-        "get": {
-            "summary": "接口说明页 / readable docs",
-            "tags": ["文档"],
-            "responses": {"200": {"description": "HTML"}},
-        }
-    },
-    "/api/v1/me": {
-        "get": {
-            "summary": "当前用户：角色与管辖范围 / who am I (role, scope)",
-            "tags": ["账号"],
-            "responses": {"200": _JSON, "401": ERROR},
-        }
-    },
-    "/api/v1/audit": {
-        "get": {
-            "summary": "审计日志（仅系统管理员）/ the audit log (admins only)",
-            "tags": ["账号"],
-            "parameters": [
-                _query(
-                    "since",
-                    {"type": "string", "pattern": "^[0-9]{1,6}[mhd]$"},
-                    "时间范围，如 1h、7d",
-                ),
-                _query("user", {"type": "string", "maxLength": 64}, "用户名"),
-                _query("limit", {"type": "integer", "minimum": 1, "maximum": 10000}, "条数"),
-            ],
-            "responses": {"200": _JSON, "400": ERROR, "401": ERROR, "403": ERROR},
-        }
-    },
-}
+        "multipart/form-data",
+    )
+
+
+def _other_paths() -> dict:
+    """Every /api/v1 operation besides the records', without its query parameters."""
+    return {
+        **_coverage_paths(),
+        "/api/v1/coverage/plan": {
+            "post": {
+                "summary": "新服务点选址（最大覆盖）/ site suggestions (maximal covering)",
+                "tags": ["覆盖分析"],
+                "requestBody": _plan_body(),
+                "responses": {"200": _JSON, "400": ERROR},
+            }
+        },
+        **_stats_paths(),
+        "/api/v1/org-coverage": {
+            "get": {
+                "summary": "组织覆盖（两个覆盖）/ organisation coverage",
+                "tags": ["覆盖分析"],
+                "responses": {"200": _JSON, "400": ERROR},
+            }
+        },
+        **_map_paths(),
+        **_lookup_paths(),
+        **_member_paths(),
+        **_position_paths(),
+        "/api/v1/imports": {
+            "post": {
+                "summary": "导入文件（GeoJSON、GeoPackage、Shapefile、CSV、XLSX）/ import a file",
+                "tags": ["导入导出"],
+                "requestBody": _import_body(),
+                "responses": {"200": _JSON, "400": ERROR, "413": ERROR, "422": _JSON},
+            }
+        },
+        "/api/v1/openapi.json": {
+            "get": {
+                "summary": "本文档 / this document",
+                "tags": ["文档"],
+                "responses": {"200": _JSON},
+            }
+        },
+        "/api/v1/docs": {
+            "get": {
+                "summary": "接口说明页 / readable docs",
+                "tags": ["文档"],
+                "responses": {"200": {"description": "HTML"}},
+            }
+        },
+        "/api/v1/me": {
+            "get": {
+                "summary": "当前用户：角色与管辖范围 / who am I (role, scope)",
+                "tags": ["账号"],
+                "responses": {"200": _JSON, "401": ERROR},
+            }
+        },
+        "/api/v1/audit": {
+            "get": {
+                "summary": "审计日志（仅系统管理员）/ the audit log (admins only)",
+                "tags": ["账号"],
+                "responses": {"200": _JSON, "400": ERROR, "401": ERROR, "403": ERROR},
+            }
+        },
+    }
+
 
 # paths anyone may call without logging in
 OPEN_PATHS = ("/api/v1/openapi.json", "/api/v1/docs")
 
 
+def openapi_path(rule: str) -> str:
+    """A Flask rule as an OpenAPI path: /members/<int:member_id> → /members/{member_id}."""
+    return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule)
+
+
+@functools.cache
+def api_views() -> dict[tuple[str, str], Callable]:
+    """Every /api/v1 operation of the service, (path, method) → its view function.
+
+    Read from the blueprints the app registers (mapsvc.app.BLUEPRINTS) on an app of its own,
+    so the document is the same with or without a running app.
+    """
+    from mapsvc.app import BLUEPRINTS
+
+    app = Flask(__name__)
+    for name in BLUEPRINTS:
+        app.register_blueprint(import_module(name).bp)
+    views = {}
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/v1"):
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                views[openapi_path(rule.rule), method.lower()] = app.view_functions[rule.endpoint]
+    return views
+
+
+def _add_query_parameters(paths: dict) -> None:
+    """Each operation's query parameters, from its view's declaration."""
+    for (path, method), view in api_views().items():
+        op = paths.get(path, {}).get(method)
+        declared = query_parameters(getattr(view, "params", ()))
+        if op is None or not declared:
+            continue
+        op["parameters"] = [*op.get("parameters", []), *declared]
+        op["responses"].setdefault("400", ERROR)  # a parameter refused
+
+
+def _paths() -> tuple[dict, dict]:
+    paths: dict = {}
+    schemas: dict = {}
+    for r in RESOURCES.values():
+        paths.update(_record_paths(r))
+        schemas.update(_record_schemas(r))
+    paths.update(_other_paths())
+    paths = copy.deepcopy(paths)  # the shared pieces (ERROR, _JSON …) stay as they are
+    _add_query_parameters(paths)
+    for path, ops in paths.items():
+        for op in ops.values():
+            if path in OPEN_PATHS:
+                op["security"] = []
+            else:  # no login: 401; a role or scope that may not: 403
+                op["responses"].setdefault("401", ERROR)
+                op["responses"].setdefault("403", ERROR)
+    return paths, schemas
+
+
 def document() -> dict:
     """The whole OpenAPI document."""
-    paths: dict = {}
-    schemas: dict = {
+    paths, schemas = _paths()
+    schemas = {
         "Error": {
             "type": "object",
             "required": ["code", "message", "message_en"],
@@ -702,18 +668,8 @@ def document() -> dict:
             "required": ["type", "coordinates"],
             "properties": {"type": {"type": "string"}, "coordinates": {"type": "array"}},
         },
+        **schemas,
     }
-    for r in RESOURCES.values():
-        paths.update(_record_paths(r))
-        schemas.update(_record_schemas(r))
-    paths.update(OTHER_PATHS)
-    for path, ops in paths.items():
-        for op in ops.values():
-            if path in OPEN_PATHS:
-                op["security"] = []
-            else:  # no login: 401; a role or scope that may not: 403
-                op["responses"].setdefault("401", ERROR)
-                op["responses"].setdefault("403", ERROR)
     return {
         "openapi": "3.1.0",
         "info": {

@@ -1,0 +1,1 @@
+"""Infrastructure: settings, the connection pools, SQL files and prepared statements, migrations."""

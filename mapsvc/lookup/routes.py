@@ -10,19 +10,56 @@ from flask import Blueprint, current_app, jsonify, request
 
 from geodata import crs as crsmod
 from mapsvc import access
+from mapsvc.domain.errors import BadInput, NotFound
+from mapsvc.domain.vocabulary import SITE_KINDS
+from mapsvc.http import params
+from mapsvc.http.params import POINT, Choice, Crs, Flag, Integer, Number, Param, declare
 from mapsvc.infra import db
 from mapsvc.lookup import service as lookup
-from mapsvc.http import params
-from mapsvc.http.errors import ApiError
 from mapsvc.lookup.search import NameIndex
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-KIND_LABELS = {
-    "branch": "党支部",
-    "service_point": "党群服务中心",
-    "migrant_group": "流动党员党支部",
-}
+KIND_LABELS = SITE_KINDS
+
+
+SEARCH_MAX_CHARS = 50
+
+
+def _category(args):
+    # the categories depend on the kind (read before this one)
+    kind = args.get("kind") or "branch"
+    return params.choice(args, "category", lookup.KINDS[kind].filter_values)
+
+
+CATEGORY = Param(
+    "category",
+    "组织类别（党支部）或服务点级别（党群服务中心），须属于所选类型 / "
+    "org category (branches) or service point level, of the chosen kind",
+    {
+        "type": "string",
+        "enum": list(dict.fromkeys(v for s in lookup.KINDS.values() for v in s.filter_values)),
+    },
+    _category,
+)
+
+
+def _search_text(args) -> str:
+    q = (args.get("q") or "").strip()
+    if not q:
+        raise BadInput("search_q_missing")
+    if len(q) > SEARCH_MAX_CHARS:
+        raise BadInput("search_q_too_long", max=SEARCH_MAX_CHARS)
+    return q
+
+
+SEARCH_TEXT = Param(
+    "q",
+    "搜索词：名称、编码或拼音首字母 / name, code or pinyin initials",
+    {"type": "string", "minLength": 1, "maxLength": SEARCH_MAX_CHARS},
+    _search_text,
+    required=True,
+)
 
 
 def _cursor():
@@ -34,38 +71,43 @@ def _out_point(lon: float, lat: float, out: crsmod.Crs) -> list[float]:
     return [round(float(x), 7), round(float(y), 7)]
 
 
+def _feature(s: dict, kind: str, out: crsmod.Crs) -> dict:
+    return {
+        "type": "Feature",
+        "id": s["id"],
+        "geometry": {"type": "Point", "coordinates": _out_point(s["lon"], s["lat"], out)},
+        "properties": {
+            **s["properties"],
+            "kind": kind,
+            "distance_m": s["distance_m"],
+            "bearing_deg": s["bearing_deg"],
+            "network_distance_m": s["network_distance_m"],
+            "walk_minutes": s["walk_minutes"],
+            "walk_basis": s["walk_basis"],
+            "navigation": s["navigation"],
+        },
+    }
+
+
 @bp.get("/nearest")
+@declare(
+    POINT,
+    Choice("kind", "类型 / kind of site", KIND_LABELS, default="branch"),
+    Integer("k", "个数 / how many", default=5, lo=1, hi=50),
+    Number("max_distance_m", "最大距离（米） / at most this far (metres)", positive=True),
+    CATEGORY,
+    Crs("out_crs", "输出坐标系（默认 wgs84） / output coordinate system (default wgs84)"),
+)
 def nearest():
     """The k nearest branches, service points or migrant groups, as GeoJSON."""
-    args = request.args
-    lon, lat, in_crs = params.point(args)
-    kind = params.choice(args, "kind", KIND_LABELS, default="branch")
-    k = params.integer(args, "k", default=5, lo=1, hi=50)
-    max_m = params.positive(args, "max_distance_m")
-    category = params.choice(args, "category", lookup.KINDS[kind].filter_values)
-    out = crsmod.parse_crs(args.get("out_crs") or "wgs84")
+    p = params.parsed()
+    lon, lat, in_crs = p["point"]
+    kind, k, out = p["kind"], p["k"], p["out_crs"]
     with _cursor() as cur:
         sites = lookup.nearest_sites(
-            cur, lon, lat, kind, k, max_distance_m=max_m, category=category
+            cur, lon, lat, kind, k, max_distance_m=p["max_distance_m"], category=p["category"]
         )
-    features = [
-        {
-            "type": "Feature",
-            "id": s["id"],
-            "geometry": {"type": "Point", "coordinates": _out_point(s["lon"], s["lat"], out)},
-            "properties": {
-                **s["properties"],
-                "kind": kind,
-                "distance_m": s["distance_m"],
-                "bearing_deg": s["bearing_deg"],
-                "network_distance_m": s["network_distance_m"],
-                "walk_minutes": s["walk_minutes"],
-                "walk_basis": s["walk_basis"],
-                "navigation": s["navigation"],
-            },
-        }
-        for s in sites
-    ]
+    features = [_feature(s, kind, out) for s in sites]
     return jsonify(
         {
             "type": "FeatureCollection",
@@ -73,8 +115,9 @@ def nearest():
             "numberReturned": len(features),
             "crs": out.name,
             "query": {
-                "lon": float(args["lon"]),
-                "lat": float(args["lat"]),
+                # as sent, in the input's own CRS (POINT checked both are numbers)
+                "lon": float(request.args["lon"]),
+                "lat": float(request.args["lat"]),
                 "crs": in_crs.name,
                 "kind": kind,
                 "k": k,
@@ -85,20 +128,15 @@ def nearest():
 
 
 @bp.get("/locate")
+@declare(POINT, Flag("with_geometry", "附带边界 / with the areas' boundaries"))
 def locate():
     """Which district, street, community, grid and branch a point falls in."""
-    lon, lat, in_crs = params.point(request.args)
-    with_geometry = params.flag(request.args, "with_geometry")
+    p = params.parsed()
+    lon, lat, in_crs = p["point"]
     with _cursor() as cur:
-        found = lookup.locate(cur, lon, lat, with_geometry=with_geometry)
+        found = lookup.locate(cur, lon, lat, with_geometry=p["with_geometry"])
     if found is None:
-        raise ApiError(
-            404,
-            "outside_area",
-            f"该位置（经度 {lon:.6f}，纬度 {lat:.6f}）不在本系统覆盖的任何行政区域内",
-            f"the point (lon {lon:.6f}, lat {lat:.6f}) lies outside every "
-            "administrative area this service covers",
-        )
+        raise NotFound("point_outside_area", lon=lon, lat=lat)
     return jsonify({"point": {"lon": lon, "lat": lat}, "crs": in_crs.name, **found})
 
 
@@ -106,17 +144,13 @@ _SEARCH_INDEX: dict[str, NameIndex] = {}
 
 
 @bp.get("/search")
+@declare(SEARCH_TEXT, Integer("limit", "条数 / how many", default=10, lo=1, hi=50))
 def search():
     """Areas, grids, orgs and service points by name, code or pinyin."""
-    q = (request.args.get("q") or "").strip()
-    if not q:
-        raise ApiError(400, "missing_parameter", "缺少参数 q（搜索词）", "parameter q is missing")
-    if len(q) > 50:
-        raise ApiError(400, "too_long", "搜索词不能超过 50 个字", "q must be at most 50 characters")
-    limit = params.integer(request.args, "limit", default=10, lo=1, hi=50)
+    p = params.parsed()
     index = _SEARCH_INDEX.setdefault(current_app.config["DATABASE_URL"], NameIndex())
     with _cursor() as cur:
-        found, total = index.search(cur, q, limit)
+        found, total = index.search(cur, p["q"], p["limit"])
     return jsonify(
         {
             "items": [
@@ -139,6 +173,7 @@ def search():
 
 @bp.get("/openapi.json")
 @access.public
+@declare()
 def openapi_json():
     """The OpenAPI document of this API."""
     from mapsvc.http.openapi import document
@@ -148,6 +183,7 @@ def openapi_json():
 
 @bp.get("/docs")
 @access.public
+@declare()
 def docs():
     """The API described for people, from the same document."""
     from flask import render_template

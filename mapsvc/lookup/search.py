@@ -55,6 +55,7 @@ class NameIndex:
     """The searchable names of one database."""
 
     def __init__(self):
+        """An empty index, built on first use."""
         self._entries: list[Entry] = []
         self._built = 0.0
         self._lock = threading.Lock()

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from psycopg2 import sql as pgsql
 
 from mapsvc.domain import vocabulary as labels
-from mapsvc.lookup import navigation
+from mapsvc.domain.rules import WALKING_SPEED_M_PER_MIN
 from mapsvc.infra.sql import Queries, execute
+from mapsvc.lookup import navigation
 
 query = Queries(__file__)
 
-WALKING_SPEED_M_PER_MIN = 75.0  # 4.5 km/h, a common planning figure for adults on foot
 MAX_SNAP_M = 800.0  # farther than this from any road, a network distance means nothing
 MAX_ROUTED_M = 20_000.0  # beyond walking range: no routing (e.g. migrant groups in other cities)
 ROUTE_MARGIN_DEG = 0.012  # about 1 km of network around the trip (more than MAX_SNAP_M)
@@ -30,10 +30,11 @@ class SiteKind:
     filter_values: dict[str, str]
 
 
+# the site kinds of the vocabulary (labels.SITE_KINDS), each with where its rows live
 KINDS = {
     "branch": SiteKind("branch_sites", "category", labels.ORG_CATEGORIES),
     "service_point": SiteKind("service_point_sites", "level", labels.SERVICE_POINT_LEVELS),
-    "migrant_group": SiteKind("migrant_group_sites", "category", {"migrant": "流动"}),
+    "migrant_group": SiteKind("migrant_group_sites", "category", labels.MIGRANT_CATEGORIES),
 }
 
 

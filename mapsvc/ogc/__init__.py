@@ -1,0 +1,1 @@
+"""OGC API Features and Tiles over the layer definitions of layers/: items, vector tiles, their OpenAPI and cache."""

@@ -1,7 +1,7 @@
 """The one code path from a layer definition (layers/) to features, tiles and descriptions.
 
 Functions take a database cursor and a Layer, and know nothing of HTTP; the routes in
-mapsvc/ogc.py parse requests and shape responses. Personal layers get the caller's
+mapsvc/ogc/routes.py parse requests and shape responses. Personal layers get the caller's
 access.member_filter predicate, which is written into their SQL (rows are filtered in the
 database, never after fetching).
 """
@@ -35,7 +35,7 @@ class ItemQuery:
 
 @cache
 def _template(name: str) -> str:
-    """mapsvc/sql/<name>.sql without its comment lines (they may name {placeholders})."""
+    """mapsvc/ogc/sql/<name>.sql without its comment lines (they may name {placeholders})."""
     lines = query(name).splitlines()
     return "\n".join(ln for ln in lines if not ln.lstrip().startswith("--"))
 

@@ -1,9 +1,17 @@
-"""The OpenAPI 3.0 document of /ogc (served at /ogc/api), built from the layer definitions."""
+"""The OpenAPI 3.0 document of /ogc (served at /ogc/api), built from the layer definitions.
+
+Query parameters come from the declarations the routes parse with (mapsvc.ogc.parameters).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from layers import Layer
 from mapsvc import __version__
+from mapsvc.http.params import Param
+from mapsvc.ogc import parameters
+from mapsvc.ogc.features import MAX_ZOOM
 
 _ERROR = {
     "description": "错误 / error",
@@ -15,9 +23,20 @@ def _param(name: str, description: str, schema: dict, where: str = "query", **ex
     return {"name": name, "in": where, "description": description, "schema": schema, **extra}
 
 
+def _query(declared: Iterable[Param]) -> list[dict]:
+    """The OpenAPI parameter objects of declared query parameters."""
+    return [d for p in declared for d in p.openapi()]
+
+
+def _filters(layers: dict[str, Layer]) -> list[Param]:
+    """Every layer's property filters, once each by name."""
+    by_name = {p.name: p for layer in layers.values() for p in parameters.filters(layer)}
+    return [by_name[name] for name in sorted(by_name)]
+
+
 def document(base: str, layers: dict[str, Layer]) -> dict:
     """The document, with the server at base (the absolute /ogc address)."""
-    f = _param("f", "格式", {"type": "string", "enum": ["json", "html"]})
+    page = _query(parameters.PAGE)
     cid = _param(
         "collectionId",
         "图层（集合）",
@@ -29,36 +48,14 @@ def document(base: str, layers: dict[str, Layer]) -> dict:
         "description": "成功",
         "content": {"application/json": {"schema": {"type": "object"}}, "text/html": {}},
     }
-    item_params = [
-        f,
-        _param(
-            "limit",
-            "每页要素数（1–10000，默认 10）",
-            {"type": "integer", "minimum": 1, "maximum": 10000, "default": 10},
-        ),
-        _param("offset", "跳过的要素数", {"type": "integer", "minimum": 0, "default": 0}),
-        _param(
-            "bbox",
-            "范围：最小经度,最小纬度,最大经度,最大纬度",
-            {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 6},
-            style="form",
-            explode=False,
-        ),
-        _param("bbox-crs", "bbox 的坐标系（只支持 CRS84）", {"type": "string"}),
-        _param("datetime", "时间（图层无时间属性，忽略）", {"type": "string"}),
-    ]
-    filters = sorted({p.name for layer in layers.values() for p in layer.properties if p.filter})
-    item_params += [
-        _param(name, f"按属性 {name} 精确筛选（图层有该属性时）", {"type": "string"})
-        for name in filters
-    ]
+    item_params = _query(parameters.ITEMS) + _query(_filters(layers))
     geojson = {
         "description": "GeoJSON",
         "content": {"application/geo+json": {"schema": {"type": "object"}}, "text/html": {}},
     }
     tile_path = [
         _param(n, d, {"type": "integer", "minimum": 0}, "path", required=True)
-        for n, d in (("z", "缩放级别 0–24"), ("x", "列"), ("y", "行"))
+        for n, d in (("z", f"缩放级别 0–{MAX_ZOOM}"), ("x", "列"), ("y", "行"))
     ]
     doc = {
         "openapi": "3.0.3",
@@ -72,14 +69,16 @@ def document(base: str, layers: dict[str, Layer]) -> dict:
             "/": {
                 "get": {
                     "summary": "首页 landing page",
-                    "parameters": [f],
+                    "parameters": page,
                     "responses": {"200": ok_json},
                 }
             },
             "/conformance": {
-                "get": {"summary": "符合的标准", "parameters": [f], "responses": {"200": ok_json}}
+                "get": {"summary": "符合的标准", "parameters": page, "responses": {"200": ok_json}}
             },
-            "/api": {"get": {"summary": "本文档", "responses": {"200": ok_json}}},
+            "/api": {
+                "get": {"summary": "本文档", "parameters": page, "responses": {"200": ok_json}}
+            },
             "/tileMatrixSets": {"get": {"summary": "瓦片矩阵集", "responses": {"200": ok_json}}},
             "/tileMatrixSets/WebMercatorQuad": {
                 "get": {"summary": "WebMercatorQuad", "responses": {"200": ok_json}}
@@ -87,14 +86,14 @@ def document(base: str, layers: dict[str, Layer]) -> dict:
             "/collections": {
                 "get": {
                     "summary": "图层列表（含样式）",
-                    "parameters": [f],
+                    "parameters": page,
                     "responses": {"200": ok_json},
                 }
             },
             "/collections/{collectionId}": {
                 "get": {
                     "summary": "图层说明",
-                    "parameters": [cid, f],
+                    "parameters": [cid, *page],
                     "responses": {"200": ok_json, "404": _ERROR},
                 }
             },
@@ -117,7 +116,7 @@ def document(base: str, layers: dict[str, Layer]) -> dict:
                     "parameters": [
                         cid,
                         _param("featureId", "要素编号", {"type": "string"}, "path", required=True),
-                        f,
+                        *_query(parameters.ITEM),
                     ],
                     "responses": {"200": geojson, "404": _ERROR},
                 }
@@ -132,10 +131,7 @@ def document(base: str, layers: dict[str, Layer]) -> dict:
             "/collections/{collectionId}/tiles/WebMercatorQuad": {
                 "get": {
                     "summary": "瓦片集说明（f=tilejson：TileJSON）",
-                    "parameters": [
-                        cid,
-                        _param("f", "格式", {"type": "string", "enum": ["json", "tilejson"]}),
-                    ],
+                    "parameters": [cid, *_query(parameters.TILESET)],
                     "responses": {"200": ok_json, "404": _ERROR},
                 }
             },

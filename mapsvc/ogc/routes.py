@@ -7,28 +7,27 @@ response; they build no SQL. Links are absolute, made from the request's own hos
 from __future__ import annotations
 
 import json
-import math
+from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, g, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 
-from layers import ACCESS_LEVELS, Layer, all_layers
+from layers import Layer, all_layers
 from mapsvc import access
-from mapsvc.infra import db
-from mapsvc.ogc import features
+from mapsvc.domain.errors import BadInput, Forbidden, NotFound, NotLoggedIn
 from mapsvc.http import params
+from mapsvc.infra import db
 from mapsvc.infra.config import tile_cache_mb
-from mapsvc.http.errors import ApiError, bad_request
+from mapsvc.ogc import catalog, extents, features, parameters
+from mapsvc.ogc.catalog import TMS
 from mapsvc.ogc.features import CRS84, MAX_ZOOM, ItemQuery
+from mapsvc.ogc.openapi import document
 from mapsvc.ogc.tile_cache import TileCache
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 
-DEFAULT_LIMIT = 10
-MAX_LIMIT = 10_000
 GEOJSON = "application/geo+json"
 MVT = "application/vnd.mapbox-vector-tile"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
-TMS = "WebMercatorQuad"
 TMS_URI = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/core",
@@ -48,7 +47,6 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/oas30",
 ]
-ITEM_PARAMS = {"f", "limit", "offset", "bbox", "bbox-crs", "datetime"}
 _WM_HALF = 20037508.3427892  # half the width of the Web Mercator world, metres
 
 
@@ -63,10 +61,6 @@ def _principal() -> access.Principal:
     return access.principal()
 
 
-def _may_read(layer: Layer) -> bool:
-    return layer.access == "aggregate" or _principal().sees_personal
-
-
 def _member_filter(layer: Layer):
     """The caller's member predicate for a personal layer (None for the others)."""
     return access.member_filter(_principal(), alias="m") if layer.personal else None
@@ -76,21 +70,11 @@ def _layer(collection_id: str) -> Layer:
     """The layer of a collection id the caller may read, or 404 / 401 / 403."""
     layer = all_layers().get(collection_id)
     if layer is None:
-        raise ApiError(
-            404,
-            "not_found",
-            f"没有该图层（集合）：{collection_id}",
-            f"no such collection: {collection_id}",
-        )
-    if not _may_read(layer):
+        raise NotFound("no_collection", collection_id=collection_id)
+    if not catalog.may_read(layer, _principal()):
         if _principal().role == "anonymous":
-            raise ApiError(401, "unauthorized", "请先登录", "please log in first")
-        raise ApiError(
-            403,
-            "forbidden",
-            f"图层“{layer.title_zh}”含个人或明细数据，当前账号无权查看",
-            f"the layer {layer.id} holds detailed data this account may not see",
-        )
+            raise NotLoggedIn("login_required")
+        raise Forbidden("layer_forbidden", title_zh=layer.title_zh, layer_id=layer.id)
     return layer
 
 
@@ -104,28 +88,24 @@ def _base() -> str:
     return request.host_url.rstrip("/") + request.script_root + "/ogc"
 
 
-def _format(allowed: tuple[str, ...] = ("json", "html")) -> str:
-    """f= when given, else what the Accept header prefers (JSON unless HTML comes first)."""
-    f = request.args.get("f")
+def _format() -> str:
+    """The declared f= when given, else what the Accept header prefers (JSON unless HTML
+    comes first and the endpoint offers it)."""
+    f = params.parsed()["f"]
     if f:
-        if f not in allowed:
-            raise bad_request(
-                "unknown_f",
-                f"未知的格式 f={f}（可选：{'、'.join(allowed)}）",
-                f"unknown format f={f} (one of: {', '.join(allowed)})",
-            )
         return "json" if f == "geojson" else f
+    view = current_app.view_functions[request.endpoint]
+    offered = next(p for p in view.params if p.name == "f").schema["enum"]
     best = request.accept_mimetypes.best_match(["application/json", GEOJSON, "text/html"])
-    return "html" if best == "text/html" and "html" in allowed else allowed[0]
+    return "html" if best == "text/html" and "html" in offered else "json"
 
 
 def _link(href: str, rel: str, type_: str, title: str, **extra) -> dict:
     return {"href": href, "rel": rel, "type": type_, "title": title, **extra}
 
 
-def _self_links(path: str, json_type: str = "application/json") -> list[dict]:
-    f = request.args.get("f") or ("html" if _format() == "html" else "json")
-    html = f == "html"
+def _self_links(path: str, fmt: str, json_type: str = "application/json") -> list[dict]:
+    html = fmt == "html"
     return [
         _link(f"{_base()}{path}?f=json", "self" if not html else "alternate", json_type, "JSON"),
         _link(f"{_base()}{path}?f=html", "self" if html else "alternate", "text/html", "网页 HTML"),
@@ -148,34 +128,29 @@ def _read(work):
     return db.read(current_app.config["DATABASE_URL"], work)
 
 
+def _extents(layers: list[Layer]) -> list[list[float] | None]:
+    """The layers' bounding boxes (mapsvc.ogc.extents: never stale), on one connection."""
+    return _read(lambda cur: [extents.layer_extent(cur, x, _member_filter(x)) for x in layers])
+
+
 def _extent(layer: Layer) -> list[float] | None:
-    """The layer's bounding box; kept per app under its tables' versions (the hexagons of a
-    million members take a while), computed afresh for personal layers."""
-    member_filter = _member_filter(layer)
-    if layer.personal or not layer.tables:
-        return _read(lambda cur: features.extent(cur, layer, member_filter))
-    if "layer_versions" not in g:  # once a request: /collections asks for every layer
-        g.layer_versions = _read(features.table_versions)
-    if not all(t in g.layer_versions for t in layer.tables):
-        return _read(lambda cur: features.extent(cur, layer, None))
-    key = (layer.id, *(g.layer_versions[t] for t in layer.tables))
-    known = current_app.extensions.setdefault("layer_extents", {})  # layer id → (key, box)
-    if known.get(layer.id, (None,))[0] != key:
-        known[layer.id] = (key, _read(lambda cur: features.extent(cur, layer, None)))
-    return known[layer.id][1]
+    """The layer's bounding box."""
+    return _extents([layer])[0]
 
 
 # ------------------------------------------------------------------ landing, conformance, API
 @bp.get("")
 @bp.get("/")
 @_aggregate
+@params.declare(*parameters.PAGE)
 def landing():
     """The landing page: what this service offers and where."""
+    fmt = _format()
     body = {
         "title": "党建电子地图 OGC API",
         "description": "党组织、网格、党群服务中心、流动党员等图层的 OGC API Features 与 Tiles 服务",
         "links": [
-            *_self_links(""),
+            *_self_links("", fmt),
             _link(f"{_base()}/api", "service-desc", OPENAPI, "OpenAPI 接口描述"),
             _link(f"{_base()}/api?f=html", "service-doc", "text/html", "接口说明"),
             _link(f"{_base()}/conformance", "conformance", "application/json", "符合的标准"),
@@ -188,27 +163,28 @@ def landing():
             ),
         ],
     }
-    if _format() == "html":
+    if fmt == "html":
         return _html(body["title"], body, kind="landing")
     return _json(body)
 
 
 @bp.get("/conformance")
 @_aggregate
+@params.declare(*parameters.PAGE)
 def conformance():
     """The conformance classes this service implements."""
-    body = {"conformsTo": CONFORMANCE, "links": _self_links("/conformance")}
-    if _format() == "html":
+    fmt = _format()
+    body = {"conformsTo": CONFORMANCE, "links": _self_links("/conformance", fmt)}
+    if fmt == "html":
         return _html("符合的标准", body, kind="conformance")
     return _json(body)
 
 
 @bp.get("/api")
 @_aggregate
+@params.declare(*parameters.PAGE)
 def api_document():
     """The OpenAPI 3.0 document of /ogc."""
-    from mapsvc.ogc.openapi import document
-
     doc = document(_base(), all_layers())
     if _format() == "html":
         return _html("OGC API 接口说明", {"openapi": doc}, kind="api")
@@ -217,6 +193,7 @@ def api_document():
 
 @bp.get("/tileMatrixSets")
 @_aggregate
+@params.declare()
 def tile_matrix_sets():
     """The one tiling scheme served: WebMercatorQuad."""
     body = {
@@ -236,6 +213,7 @@ def tile_matrix_sets():
 
 @bp.get("/tileMatrixSets/WebMercatorQuad")
 @_aggregate
+@params.declare()
 def tile_matrix_set():
     """WebMercatorQuad (OGC 2D Tile Matrix Set 2.0), zoom 0 to MAX_ZOOM."""
     matrices = []
@@ -268,12 +246,8 @@ def tile_matrix_set():
 
 
 # ------------------------------------------------------------------ collections
-def _visible_layers() -> list[Layer]:
-    return [layer for layer in all_layers().values() if _may_read(layer)]
-
-
 def describe(layer: Layer, extent: list[float] | None) -> dict:
-    """A layer as an OGC collection, with the page's extension fields (style, zooms, …)."""
+    """A layer as an OGC collection, with the fields the map page reads too (ogc.catalog)."""
     base = f"{_base()}/collections/{layer.id}"
     tiles = f"{base}/tiles/{TMS}"
     out = {
@@ -303,19 +277,8 @@ def describe(layer: Layer, extent: list[float] | None) -> dict:
                 profile="tilejson",
             ),
         ],
-        # extension fields read by the map page (/map): one layer list for everything
-        "title_en": layer.title_en,
-        "geometryType": layer.geometry_type,
-        "access": layer.access,
-        "access_zh": ACCESS_LEVELS[layer.access],
-        "minzoom": layer.minzoom,
-        "maxzoom": layer.maxzoom,
-        "order": layer.order,
-        "visible": layer.visible,
-        "style": layer.style.describe(),
-        "properties": [p.describe() for p in layer.properties],
-        "tiles": tiles + "/{z}/{x}/{y}",
-        "tilejson": f"{tiles}?f=tilejson",
+        # the fields the map page reads too (title_en, style, zooms, access, tiles …)
+        **catalog.describe_layer(layer, _base()),
     }
     if extent is not None:
         out["extent"] = {"spatial": {"bbox": [extent], "crs": CRS84}}
@@ -324,17 +287,21 @@ def describe(layer: Layer, extent: list[float] | None) -> dict:
 
 @bp.get("/collections")
 @_aggregate
+@params.declare(*parameters.PAGE)
 def collections():
     """Every layer the caller may read, with styles for the page."""
-    listed = [describe(layer, _extent(layer)) for layer in _visible_layers()]
-    body = {"links": _self_links("/collections"), "collections": listed}
-    if _format() == "html":
+    fmt = _format()
+    layers = catalog.readable_layers(_principal())
+    listed = [describe(layer, box) for layer, box in zip(layers, _extents(layers), strict=True)]
+    body = {"links": _self_links("/collections", fmt), "collections": listed}
+    if fmt == "html":
         return _html("图层（集合）", body, kind="collections")
     return _json(body)
 
 
 @bp.get("/collections/<collection_id>")
 @_aggregate
+@params.declare(*parameters.PAGE)
 def collection(collection_id: str):
     """One layer's description."""
     layer = _layer(collection_id)
@@ -345,73 +312,21 @@ def collection(collection_id: str):
 
 
 # ------------------------------------------------------------------ items
-def _bbox(args) -> tuple[float, float, float, float] | None:
-    raw = args.get("bbox")
-    crs = args.get("bbox-crs")
-    if crs is not None and crs not in (CRS84, "CRS84"):
-        raise bad_request(
-            "unknown_bbox_crs",
-            f"不支持的 bbox-crs：{crs}（只支持 {CRS84}）",
-            f"unsupported bbox-crs: {crs} (only {CRS84})",
-        )
-    if raw is None:
-        return None
-    parts = raw.split(",")
-    try:
-        values = [float(v) for v in parts]
-    except ValueError:
-        values = []
-    if len(values) not in (4, 6) or not all(math.isfinite(v) for v in values):
-        raise bad_request(
-            "bad_bbox",
-            f"bbox 应为 4 个（或 6 个）逗号分隔的数字：{raw}",
-            f"bbox must be 4 (or 6) comma-separated numbers: {raw}",
-        )
-    if len(values) == 6:
-        values = [values[0], values[1], values[3], values[4]]
-    x0, y0, x1, y1 = values
-    if not (-180 <= x0 <= 180 and -180 <= x1 <= 180 and -90 <= y0 <= y1 <= 90 and x0 <= x1):
-        raise bad_request(
-            "bad_bbox",
-            f"bbox 超出范围或顺序不对（应为 最小经度,最小纬度,最大经度,最大纬度）：{raw}",
-            f"bbox out of range or out of order (minlon,minlat,maxlon,maxlat): {raw}",
-        )
-    return x0, y0, x1, y1
-
-
 def _item_query(layer: Layer) -> ItemQuery:
-    args = request.args
-    filters = []
-    for name in args:
-        if name in ITEM_PARAMS:
-            continue
-        prop = layer.prop(name)
-        if prop is None or not prop.filter:
-            known = [p.name for p in layer.properties if p.filter]
-            raise bad_request(
-                "unknown_parameter",
-                f"未知的参数：{name}（可用：{'、'.join(sorted(ITEM_PARAMS) + known)}）",
-                f"unknown parameter: {name} (known: {', '.join(sorted(ITEM_PARAMS) + known)})",
-            )
-        if len(args.getlist(name)) > 1:
-            raise bad_request(
-                "repeated_parameter", f"参数 {name} 只能给一次", f"parameter {name} given twice"
-            )
-        filters.append((name, args[name]))
-    limit = params.integer(args, "limit", default=DEFAULT_LIMIT, lo=1, hi=2**31 - 1)
+    """The declared item parameters, and the layer's property filters (refusing any other)."""
+    given = params.parse_also(parameters.filters(layer), only=parameters.ITEMS)
+    q = params.parsed()
     return ItemQuery(
-        bbox=_bbox(args),
-        filters=tuple(filters),
-        limit=min(limit, MAX_LIMIT),  # a bigger limit is capped, as OGC API Features allows
-        offset=params.integer(args, "offset", default=0, lo=0, hi=2**31 - 1),
+        bbox=q["bbox"],
+        filters=tuple((name, v) for name, v in given.items() if v is not None),
+        limit=q["limit"],
+        offset=q["offset"],
     )
 
 
 def _page_link(layer: Layer, rel: str, offset: int, limit: int, f: str) -> dict:
     args = {k: v for k, v in request.args.items() if k not in ("offset", "limit", "f")}
     args.update({"f": f, "limit": str(limit), "offset": str(offset)})
-    from urllib.parse import urlencode
-
     href = f"{_base()}/collections/{layer.id}/items?{urlencode(args)}"
     kind = GEOJSON if f == "json" else "text/html"
     return _link(href, rel, kind, {"next": "下一页", "prev": "上一页"}.get(rel, rel))
@@ -419,10 +334,11 @@ def _page_link(layer: Layer, rel: str, offset: int, limit: int, f: str) -> dict:
 
 @bp.get("/collections/<collection_id>/items")
 @_aggregate
+@params.declare(*parameters.ITEMS)
 def items(collection_id: str):
     """A page of the layer's features: bbox, property filters, limit/offset with links."""
     layer = _layer(collection_id)
-    fmt = _format(("json", "geojson", "html"))
+    fmt = _format()
     q = _item_query(layer)
     member_filter = _member_filter(layer)
     feats, returned, matched = _read(lambda cur: features.items(cur, layer, q, member_filter))
@@ -455,19 +371,15 @@ def items(collection_id: str):
 
 @bp.get("/collections/<collection_id>/items/<fid>")
 @_aggregate
+@params.declare(*parameters.ITEM)
 def item(collection_id: str, fid: str):
     """One feature by its database id."""
     layer = _layer(collection_id)
-    fmt = _format(("json", "geojson", "html"))
+    fmt = _format()
     member_filter = _member_filter(layer)
     text = _read(lambda cur: features.item(cur, layer, fid, member_filter))
     if text is None:
-        raise ApiError(
-            404,
-            "not_found",
-            f"图层“{layer.title_zh}”中没有编号为 {fid} 的要素",
-            f"no feature {fid} in collection {layer.id}",
-        )
+        raise NotFound("no_feature", title_zh=layer.title_zh, fid=fid, layer_id=layer.id)
     _audit(layer, "item", {"id": fid})
     feature = json.loads(text)
     base = f"{_base()}/collections/{layer.id}"
@@ -579,12 +491,13 @@ def tilejson(layer: Layer, extent: list[float] | None) -> dict:
 
 @bp.get("/collections/<collection_id>/tiles")
 @_aggregate
+@params.declare()
 def tilesets(collection_id: str):
     """The layer's tilesets: one, in WebMercatorQuad."""
     layer = _layer(collection_id)
     ts = _tileset(layer)
     body = {
-        "links": _self_links(f"/collections/{layer.id}/tiles"),
+        "links": _self_links(f"/collections/{layer.id}/tiles", "json"),
         "tilesets": [{k: ts[k] for k in ("title", "dataType", "crs", "tileMatrixSetURI", "links")}],
     }
     return _json(body)
@@ -592,10 +505,11 @@ def tilesets(collection_id: str):
 
 @bp.get("/collections/<collection_id>/tiles/WebMercatorQuad")
 @_aggregate
+@params.declare(*parameters.TILESET)
 def tileset(collection_id: str):
     """The tileset's metadata (f=json) or its TileJSON (f=tilejson)."""
     layer = _layer(collection_id)
-    fmt = _format(("json", "tilejson"))
+    fmt = _format()
     if fmt == "tilejson":
         return _json(tilejson(layer, _extent(layer)))
     return _json(_tileset(layer))
@@ -605,25 +519,19 @@ def _tile_index(name: str, raw: str) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise bad_request(
-            "bad_tile", f"瓦片 {name} 应为整数：{raw}", f"tile {name} must be an integer: {raw}"
-        ) from None
+        raise BadInput("bad_tile", name=name, raw=raw) from None
     return value
 
 
 @bp.get("/collections/<collection_id>/tiles/WebMercatorQuad/<z>/<x>/<y>")
 @_aggregate
+@params.declare()
 def tile(collection_id: str, z: str, x: str, y: str):
     """One Mapbox vector tile of the layer; 204 when it holds nothing."""
     layer = _layer(collection_id)
     zi, xi, yi = _tile_index("z", z), _tile_index("x", x), _tile_index("y", y)
     if not 0 <= zi <= MAX_ZOOM or not (0 <= xi < 2**zi and 0 <= yi < 2**zi):
-        raise ApiError(
-            404,
-            "tile_out_of_range",
-            f"瓦片 {zi}/{xi}/{yi} 不在 {TMS} 范围内（z 为 0–{MAX_ZOOM}，x、y 为 0 到 2^z−1）",
-            f"tile {zi}/{xi}/{yi} is outside {TMS} (z 0–{MAX_ZOOM}, x and y 0 to 2^z−1)",
-        )
+        raise NotFound("tile_out_of_range", z=zi, x=xi, y=yi, tms=TMS, max_zoom=MAX_ZOOM)
     if not layer.minzoom <= zi <= layer.maxzoom:
         return Response(status=204, headers={"Content-Type": MVT})
     cache = _tile_cache()

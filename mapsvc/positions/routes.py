@@ -17,10 +17,12 @@ from flask import Blueprint, current_app, jsonify, request
 
 from geodata import crs as crsmod
 from mapsvc import access
-from mapsvc.infra import db
+from mapsvc.domain.errors import BadInput, DomainError, Forbidden, NotFound, TooLarge, Unavailable
 from mapsvc.http import params
+from mapsvc.http.errors import headers_of, status_of
+from mapsvc.http.params import Crs, Integer, Param, declare
+from mapsvc.infra import db
 from mapsvc.positions import service as positions
-from mapsvc.http.errors import ApiError, bad_request
 
 bp = Blueprint("positions", __name__, url_prefix="/api/v1")
 
@@ -42,54 +44,62 @@ def _database_unavailable(exc: Exception):
         request.path,
         str(exc).strip().splitlines()[0] if str(exc) else exc,
     )
-    body = {
-        "code": "database_unavailable",
-        "message": "数据库暂时不可用，请稍后重发（同一 report_id 重发不会重复保存）",
-        "message_en": "the database is unavailable for now; resend later "
-        "(a resent report_id is never stored twice)",
-    }
-    return jsonify(body), 503, {"Retry-After": "2"}
+    return _answer(Unavailable("positions_database_unavailable"))
+
+
+def _answer(err: DomainError):
+    return jsonify(err.as_dict()), status_of(err), headers_of(err)
 
 
 def _json_body():
     if (request.content_length or 0) > MAX_BODY_BYTES:
-        raise ApiError(
-            413,
-            "body_too_large",
-            f"请求体不能超过 {MAX_BODY_BYTES // 1024 // 1024} MB；本批次未保存任何记录",
-            f"the body must not exceed {MAX_BODY_BYTES // 1024 // 1024} MB; nothing was stored",
-            kept=False,
+        raise TooLarge(
+            "positions_body_too_large", mb=MAX_BODY_BYTES // 1024 // 1024, extra={"kept": False}
         )
     try:
         return json.loads(request.get_data(cache=False))
     except (ValueError, UnicodeDecodeError):
-        raise bad_request(
-            "invalid_json",
-            "请求体不是有效的 JSON；本批次未保存任何记录",
-            "the body is not valid JSON; nothing was stored",
-            kept=False,
-        ) from None
+        raise BadInput("positions_body_not_json", extra={"kept": False}) from None
 
 
-def _invalid(exc: positions.InvalidReports) -> ApiError:
+def _invalid(exc: positions.InvalidReports) -> BadInput:
     """The 400 for a batch with bad reports: every problem, and that nothing was kept."""
     errors = exc.errors
     first = errors[0]
-    more_zh = f"，共 {len(errors)} 处错误" if len(errors) > 1 else ""
-    more_en = f" ({len(errors)} problems in all)" if len(errors) > 1 else ""
-    return bad_request(
-        "invalid_reports",
-        f"{first.message}{more_zh}；本批次未保存任何记录，请改正后重发整批",
-        f"{first.message_en}{more_en}; nothing in this batch was stored: "
-        "fix it and resend the whole batch",
-        kept=False,
-        errors=[e.as_dict() for e in errors[: positions.MAX_LISTED_ERRORS]],
-        error_count=len(errors),
-        report_count=exc.size,
+    return BadInput(
+        "positions_invalid_reports" if len(errors) > 1 else "positions_invalid_report",
+        first=first.message,
+        first_en=first.message_en,
+        count=len(errors),
+        extra={
+            "kept": False,
+            "errors": [e.as_dict() for e in errors[: positions.MAX_LISTED_ERRORS]],
+            "error_count": len(errors),
+            "report_count": exc.size,
+        },
     )
 
 
+def _time(name: str, description: str) -> Param:
+    return Param(
+        name,
+        description,
+        {"type": "string", "format": "date-time"},
+        lambda args: positions.time_param(args, name),
+    )
+
+
+HISTORY = (
+    _time("since", "起：ISO 8601 时间（带时区） / from, ISO 8601 with offset"),
+    _time("until", "止：ISO 8601 时间（带时区） / until, ISO 8601 with offset"),
+    Integer("limit", "条数 / how many", default=100, lo=1, hi=1000),
+    Integer("offset", "偏移 / skip this many", default=0, lo=0, hi=10**9),
+    Crs("out_crs", "输出坐标系（默认 wgs84） / output coordinate system (default wgs84)"),
+)
+
+
 @bp.post("/positions")
+@declare()
 def post_positions():
     """Store a batch of position reports, all or nothing; resends are harmless."""
     p = access.require_write("positions")
@@ -98,13 +108,7 @@ def post_positions():
     if not p.is_admin and ids:
         with db.cursor(_url()) as cur:
             if access.members_outside(cur, p, ids):
-                raise ApiError(
-                    403,
-                    "forbidden",
-                    "本批报告中有党员不在您的管辖范围内，整批未保存",
-                    "some members of this batch are outside your scope; nothing was stored",
-                    kept=False,
-                )
+                raise Forbidden("positions_outside_scope", extra={"kept": False})
     try:
         result = positions.store(_url(), batch)
     except positions.InvalidReports as exc:
@@ -121,30 +125,22 @@ def post_positions():
 
 
 @bp.get("/members/<member_id>/positions")
+@declare(*HISTORY)
 def member_positions(member_id: str):
     """A member's position history, newest first."""
-    args = request.args
+    p = params.parsed()
     mid = params.integer(
         {"member_id": member_id}, "member_id", default=0, lo=1, hi=positions.MAX_BIGINT
     )
-    since = positions.time_param(args, "since")
-    until = positions.time_param(args, "until")
+    since, until, limit, offset = p["since"], p["until"], p["limit"], p["offset"]
     if since and until and since >= until:
-        raise bad_request(
-            "empty_range",
-            "参数 since 应早于 until",
-            "parameter since must be earlier than until",
-        )
-    limit = params.integer(args, "limit", default=100, lo=1, hi=1000)
-    offset = params.integer(args, "offset", default=0, lo=0, hi=10**9)
-    out = crsmod.parse_crs(args.get("out_crs") or "wgs84")
+        raise BadInput("positions_empty_range")
+    out = p["out_crs"]
     with db.cursor(_url()) as cur:
         visible = not access.members_outside(cur, access.principal(), [mid])
         found = positions.history(cur, mid, since=since, until=until, limit=limit, offset=offset)
     if found is None or not visible:  # outside the caller's scope: as if not there
-        raise ApiError(
-            404, "unknown_member", f"没有 id 为 {mid} 的党员", f"no member with id {mid}"
-        )
+        raise NotFound("positions_unknown_member", id=mid)
     rows, total = found
     access.audit_read("read_positions", f"members:{mid}", {"count": len(rows)})
     if rows:

@@ -27,8 +27,9 @@ import numpy as np
 import psycopg2.errors
 
 from geodata import crs as crsmod
+from mapsvc.domain.errors import BadInput
+from mapsvc.domain.vocabulary import POSITION_SOURCES
 from mapsvc.infra import db
-from mapsvc.http.errors import bad_request
 from mapsvc.infra.sql import Queries, execute
 
 query = Queries(__file__)
@@ -38,7 +39,7 @@ MAX_REPORT_ID = 128
 MAX_ACCURACY_M = 100_000.0  # exclusive
 FUTURE_SLACK = dt.timedelta(minutes=5)  # phone clocks run a little ahead
 MAX_BIGINT = 2**63 - 1
-SOURCES = {"gps": "卫星定位", "network": "网络定位", "manual": "手动标注", "import": "导入"}
+SOURCES = POSITION_SOURCES
 DEFAULT_SOURCE = "gps"
 MAX_LISTED_ERRORS = 100  # a 400 names at most this many problems (error_count has them all)
 _RETRIES = 3  # a deadlock between two batches moving the same members is retried
@@ -89,6 +90,7 @@ class InvalidReports(Exception):
     """A batch with bad reports was refused; nothing of it was written."""
 
     def __init__(self, errors: list[ReportError], size: int):
+        """The problems found (all of them) and the size of the batch."""
         super().__init__(f"{len(errors)} problems in a batch of {size}")
         self.errors = errors
         self.size = size
@@ -270,39 +272,24 @@ def _source(value) -> str:
 
 
 # ------------------------------------------------------------------ parsing a batch
+_NOT_KEPT = {"kept": False}  # a refused batch says so: the phone keeps and resends it
+
+
 def report_list(body) -> list:
     """The body's `reports`, refused (400) unless a JSON object with 1 to 1000 of them."""
     if not isinstance(body, dict) or "reports" not in body:
-        raise bad_request(
-            "invalid_body",
-            '请求体应为 JSON 对象 {"reports": [...]}；本批次未保存任何记录',
-            'the body must be a JSON object {"reports": [...]}; nothing was stored',
-            kept=False,
-        )
+        raise BadInput("reports_not_an_object", extra=_NOT_KEPT)
     reports = body["reports"]
     if not isinstance(reports, list):
-        raise bad_request(
-            "invalid_body",
-            "reports 应为数组；本批次未保存任何记录",
-            "reports must be an array; nothing was stored",
-            kept=False,
-        )
+        raise BadInput("reports_not_an_array", extra=_NOT_KEPT)
     if not reports:
-        raise bad_request(
-            "no_reports",
-            "reports 为空，至少需要 1 条位置报告",
-            "reports is empty: send at least 1 position report",
-            kept=False,
-        )
+        raise BadInput("no_reports", extra=_NOT_KEPT)
     if len(reports) > MAX_REPORTS:
-        raise bad_request(
+        raise BadInput(
             "too_many_reports",
-            f"一次最多提交 {MAX_REPORTS} 条位置报告，本次 {len(reports)} 条；"
-            "本批次未保存任何记录，请分批提交",
-            f"at most {MAX_REPORTS} position reports per request, got {len(reports)}; "
-            "nothing was stored, send them in smaller batches",
-            kept=False,
-            max_reports=MAX_REPORTS,
+            most=MAX_REPORTS,
+            got=len(reports),
+            extra={**_NOT_KEPT, "max_reports": MAX_REPORTS},
         )
     return reports
 
@@ -570,4 +557,6 @@ def time_param(args, name: str) -> dt.datetime | None:
     try:
         return parse_time(raw, name)
     except _Bad as bad:
-        raise bad_request(bad.code, f"参数 {bad.zh}", f"parameter {bad.en}") from None
+        raise BadInput(
+            "time_parameter", as_code=bad.code, problem_zh=bad.zh, problem_en=bad.en
+        ) from None

@@ -1,0 +1,1 @@
+"""The records people keep (orgs, members, grids, service points, areas): catalog, validation, SQL, routes."""

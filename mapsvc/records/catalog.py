@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mapsvc.domain import vocabulary as labels
+from mapsvc.domain import vocabulary as words
+from mapsvc.domain.vocabulary import AREA_FIELDS as AREA
+from mapsvc.domain.vocabulary import GRID_FIELDS as GRID
+from mapsvc.domain.vocabulary import MEMBER_FIELDS as MEMBER
+from mapsvc.domain.vocabulary import ORG_FIELDS as ORG
+from mapsvc.domain.vocabulary import ROAD_FIELDS as ROAD
+from mapsvc.domain.vocabulary import SERVICE_POINT_FIELDS as SERVICE_POINT
 
 
 @dataclass(frozen=True)
@@ -90,26 +96,33 @@ ADMIN_AREAS = Resource(
         Field(
             "code",
             "text",
-            "区划代码",
+            AREA["code"].zh,
             required=True,
             filter=True,
             pattern=r"^[1-9][0-9]{11}$",
             pattern_zh="12 位统计用区划代码",
             aliases=("行政区划代码", "代码"),
         ),
-        Field("name", "text", "名称", required=True, aliases=("区域名称",)),
+        Field("name", "text", AREA["name"].zh, required=True, aliases=("区域名称",)),
         Field(
             "level",
             "enum",
-            "级别",
+            AREA["level"].zh,
             required=True,
-            enum=labels.AREA_LEVELS,
+            enum=words.AREA_LEVELS,
             filter=True,
             aliases=("层级",),
         ),
-        Field("parent_code", "text", "上级区划代码", writable=False, filter=True),
-        Field("population", "int", "人口", minimum=0, maximum=INT4_MAX, aliases=("常住人口",)),
-        Field("households", "int", "户数", minimum=0, maximum=INT4_MAX),
+        Field("parent_code", "text", AREA["parent_code"].zh, writable=False, filter=True),
+        Field(
+            "population",
+            "int",
+            AREA["population"].zh,
+            minimum=0,
+            maximum=INT4_MAX,
+            aliases=("常住人口",),
+        ),
+        Field("households", "int", AREA["households"].zh, minimum=0, maximum=INT4_MAX),
         Field("geometry", "multipolygon", "范围", column="geom", required=True),
         VERSION,
         UPDATED,
@@ -130,29 +143,29 @@ ORGS = Resource(
         Field(
             "code",
             "text",
-            "组织编码",
+            ORG["code"].zh,
             required=True,
             filter=True,
             pattern=r"^[0-9A-Z]{4,32}$",
             pattern_zh="4–32 位数字或大写字母",
             aliases=("组织代码",),
         ),
-        Field("name", "text", "组织名称", required=True, aliases=("名称",)),
+        Field("name", "text", ORG["name"].zh, required=True, aliases=("名称",)),
         Field(
             "level",
             "enum",
-            "组织层级",
+            ORG["level"].zh,
             required=True,
-            enum=labels.ORG_LEVELS,
+            enum=words.ORG_LEVELS,
             filter=True,
             aliases=("层级", "级别"),
         ),
         Field(
             "category",
             "enum",
-            "组织类别",
+            ORG["category"].zh,
             required=True,
-            enum=labels.ORG_CATEGORIES,
+            enum=words.ORG_CATEGORIES,
             filter=True,
             aliases=("类别",),
         ),
@@ -168,15 +181,15 @@ ORGS = Resource(
         Field(
             "admin_area_code",
             "text",
-            "所属区划代码",
+            ORG["admin_area_code"].zh,
             filter=True,
             pattern=r"^[1-9][0-9]{11}$",
             pattern_zh="12 位统计用区划代码",
             aliases=("区划代码",),
         ),
         Field("geometry", "point", "位置", column="geom"),
-        Field("address", "text", "地址"),
-        Field("secretary", "text", "书记"),
+        Field("address", "text", ORG["address"].zh),
+        Field("secretary", "text", ORG["secretary"].zh),
         Field("founded_on", "date", "成立日期", aliases=("成立时间",)),
         Field(
             "status",
@@ -184,7 +197,7 @@ ORGS = Resource(
             "状态",
             writable=False,
             filter=True,
-            enum={"active": "正常", "dissolved": "已撤销"},
+            enum=words.ORG_STATUSES,
         ),
         Field("dissolved_on", "date", "撤销日期", writable=False),
         VERSION,
@@ -213,8 +226,8 @@ MEMBERS = Resource(
             filter=True,
             aliases=("组织编码", "支部编码", "所在组织编码"),
         ),
-        Field("name", "text", "姓名", required=True),
-        Field("gender", "enum", "性别", required=True, enum={"M": "男", "F": "女"}, filter=True),
+        Field("name", "text", MEMBER["name"].zh, required=True),
+        Field("gender", "enum", "性别", required=True, enum=words.GENDERS, filter=True),
         Field(
             "birth_year",
             "int",
@@ -228,10 +241,10 @@ MEMBERS = Resource(
         Field(
             "status",
             "enum",
-            "党员状态",
+            MEMBER["status"].zh,
             required=True,
             filter=True,
-            enum={"full": "正式党员", "probationary": "预备党员"},
+            enum=words.MEMBER_STATUSES,
             aliases=("状态",),
         ),
         Field(
@@ -260,8 +273,8 @@ MEMBERS = Resource(
             ref="orgs",
             writable=False,
         ),
-        Field("mobile_destination", "text", "流入地", writable=False),
-        Field("mobile_since", "date", "外出日期", writable=False),
+        Field("mobile_destination", "text", MEMBER["mobile_destination"].zh, writable=False),
+        Field("mobile_since", "date", MEMBER["mobile_since"].zh, writable=False),
         VERSION,
         UPDATED,
     ),
@@ -280,18 +293,18 @@ GRIDS = Resource(
         Field(
             "code",
             "text",
-            "网格编码",
+            GRID["code"].zh,
             required=True,
             filter=True,
             pattern=r"^[0-9]{15}$",
             pattern_zh="社区 12 位代码加 3 位序号",
             aliases=("网格代码",),
         ),
-        Field("name", "text", "网格名称", required=True, aliases=("名称",)),
+        Field("name", "text", GRID["name"].zh, required=True, aliases=("名称",)),
         Field(
             "community_code",
             "text",
-            "所属社区代码",
+            GRID["community_code"].zh,
             required=True,
             filter=True,
             pattern=r"^[1-9][0-9]{11}$",
@@ -299,10 +312,10 @@ GRIDS = Resource(
             aliases=("社区代码", "社区编码"),
         ),
         Field("geometry", "multipolygon", "范围", column="geom", required=True),
-        Field("grid_worker", "text", "网格员"),
+        Field("grid_worker", "text", GRID["grid_worker"].zh),
         Field("grid_worker_phone", "text", "网格员电话", pattern=PHONE, pattern_zh="11 位手机号码"),
-        Field("households", "int", "户数", minimum=0, maximum=INT4_MAX),
-        Field("population", "int", "人口", minimum=0, maximum=INT4_MAX),
+        Field("households", "int", GRID["households"].zh, minimum=0, maximum=INT4_MAX),
+        Field("population", "int", GRID["population"].zh, minimum=0, maximum=INT4_MAX),
         Field("party_group", "text", "网格党小组"),
         Field(
             "party_group_branch_code",
@@ -329,28 +342,33 @@ SERVICE_POINTS = Resource(
         Field(
             "code",
             "text",
-            "服务点编码",
+            SERVICE_POINT["code"].zh,
             required=True,
             filter=True,
             pattern=r"^[0-9A-Z-]{4,32}$",
             pattern_zh="4–32 位数字、大写字母或连字符",
         ),
-        Field("name", "text", "名称", required=True),
+        Field("name", "text", SERVICE_POINT["name"].zh, required=True),
         Field(
-            "level", "enum", "级别", required=True, enum=labels.SERVICE_POINT_LEVELS, filter=True
+            "level",
+            "enum",
+            SERVICE_POINT["level"].zh,
+            required=True,
+            enum=words.SERVICE_POINT_LEVELS,
+            filter=True,
         ),
         Field(
             "admin_area_code",
             "text",
-            "所属区划代码",
+            SERVICE_POINT["admin_area_code"].zh,
             filter=True,
             pattern=r"^[1-9][0-9]{11}$",
             pattern_zh="12 位统计用区划代码",
         ),
         Field("geometry", "point", "位置", column="geom", required=True),
-        Field("address", "text", "地址"),
-        Field("opening_hours", "text", "开放时间"),
-        Field("services", "text_list", "服务项目"),
+        Field("address", "text", SERVICE_POINT["address"].zh),
+        Field("opening_hours", "text", SERVICE_POINT["opening_hours"].zh),
+        Field("services", "text_list", SERVICE_POINT["services"].zh),
         Field(
             "floor_area_m2",
             "float",
@@ -360,12 +378,39 @@ SERVICE_POINTS = Resource(
             aliases=("面积",),
         ),
         Field("operating_org_code", "ref", "运营党组织编码", column="operating_org_id", ref="orgs"),
-        Field("phone", "text", "电话"),
+        Field("phone", "text", SERVICE_POINT["phone"].zh),
         VERSION,
         UPDATED,
     ),
 )
 
+# the walking network: imported and exported whole (mapsvc.exchange), not served as records
+ROADS = Resource(
+    name="roads",
+    kind="roads",
+    table="roads",
+    key="id",
+    zh="道路",
+    en="road",
+    order="id",
+    fields=(
+        Field("id", "int", "编号", writable=False),
+        Field("name", "text", ROAD["name"].zh, aliases=("名称", "路名")),
+        Field(
+            "kind",
+            "enum",
+            ROAD["kind"].zh,
+            enum=words.ROAD_KINDS,
+            aliases=("等级", "类型", "道路类型"),
+        ),
+        Field("length_m", "float", ROAD["length_m"].zh, writable=False, aliases=("长度",)),
+        Field("geometry", "line", "线路", column="geom", required=True),
+    ),
+)
+
+# the kinds the records API serves (/api/v1/<name>)
 RESOURCES = {r.name: r for r in (ORGS, MEMBERS, GRIDS, SERVICE_POINTS, ADMIN_AREAS)}
 BY_KIND = {r.kind: r for r in RESOURCES.values()}
+# the kinds files bring in and take out (mapsvc.exchange): the records and the roads
+IMPORTABLE = {**BY_KIND, ROADS.kind: ROADS}
 TABLE_OF = {"orgs": ("party_orgs", "code")}  # referenced resources: table and code column

@@ -8,12 +8,19 @@ from flask import Blueprint, current_app, jsonify
 
 from geodata.crs import parse_crs
 from mapsvc import access
+from mapsvc.http.params import declare
 from mapsvc.infra import db
 from mapsvc.records import members as member_ops
 from mapsvc.records import service as records
 from mapsvc.records.catalog import MEMBERS, Field
-from mapsvc.http.errors import ApiError
-from mapsvc.records.routes import _body, _conflict, _expected_version, _with_etag, invalid
+from mapsvc.records.routes import (
+    _body,
+    _conflict,
+    _expected_version,
+    _not_found,
+    _with_etag,
+    invalid,
+)
 from mapsvc.records.validation import Invalid, Problem, _Bad, _value
 
 bp = Blueprint("members", __name__, url_prefix="/api/v1/members")
@@ -78,9 +85,7 @@ def _visible(cur, member_id: int) -> dict:
     try:
         return records.get_record(cur, MEMBERS, member_id, **_seen())
     except records.NotFound:
-        raise ApiError(
-            404, "not_found", f"党员 {member_id} 不存在", f"member {member_id} not found"
-        ) from None
+        raise _not_found(MEMBERS, member_id) from None
 
 
 def _run(member_id: int, action, what: str):
@@ -92,9 +97,7 @@ def _run(member_id: int, action, what: str):
         try:
             action(cur)
         except records.NotFound:
-            raise ApiError(
-                404, "not_found", f"党员 {member_id} 不存在", f"member {member_id} not found"
-            ) from None
+            raise _not_found(MEMBERS, member_id) from None
         except records.VersionConflict as exc:
             raise _conflict(MEMBERS, member_id, exc) from None
         except Invalid as exc:
@@ -105,6 +108,7 @@ def _run(member_id: int, action, what: str):
 
 
 @bp.post("/<int:member_id>/transfer")
+@declare()
 def transfer(member_id: int):
     """Transfer the member's relationship to another branch (组织关系转接)."""
     body = _body()
@@ -122,6 +126,7 @@ def transfer(member_id: int):
 
 
 @bp.post("/<int:member_id>/mobile")
+@declare()
 def go_mobile(member_id: int):
     """Mark the member mobile (流动党员): destination, since when, inflow org or migrant group."""
     body = _body()
@@ -148,6 +153,7 @@ def go_mobile(member_id: int):
 
 
 @bp.post("/<int:member_id>/return")
+@declare()
 def come_back(member_id: int):
     """End the member's mobile period."""
     body = _body()
@@ -164,6 +170,7 @@ def come_back(member_id: int):
 
 
 @bp.get("/<int:member_id>/history")
+@declare()
 def history(member_id: int):
     """The member's transfers and mobile periods, oldest first."""
     with db.cursor(current_app.config["DATABASE_URL"]) as cur:
@@ -171,8 +178,6 @@ def history(member_id: int):
         try:
             events = member_ops.history(cur, member_id)
         except records.NotFound:
-            raise ApiError(
-                404, "not_found", f"党员 {member_id} 不存在", f"member {member_id} not found"
-            ) from None
+            raise _not_found(MEMBERS, member_id) from None
     access.audit_read("read_member_history", f"members:{member_id}", {})
     return jsonify({"member_id": member_id, "events": events})

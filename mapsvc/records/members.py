@@ -15,6 +15,7 @@ from mapsvc.records.validation import Invalid, Problem
 
 
 def _member(cur, member_id: int, expected_version: int | None) -> dict:
+    """The member's row, locked; NotFound, or VersionConflict when expected_version is stale."""
     cur.execute(
         "SELECT id, org_id, is_mobile, mobile_destination, mobile_since, version "
         "FROM members WHERE id = %s FOR UPDATE",
@@ -29,37 +30,17 @@ def _member(cur, member_id: int, expected_version: int | None) -> dict:
 
 
 def _org(cur, field: str, code: str, *, branch: bool) -> dict:
+    """The active org with this code (branch-level if asked); Invalid otherwise."""
     cur.execute(
         "SELECT id, code, level, is_branch_level, status FROM party_orgs WHERE code = %s", (code,)
     )
     org = cur.fetchone()
     if org is None:
-        raise Invalid(
-            [
-                Problem(
-                    field, "unknown_reference", f"组织 {code} 不存在", f"org {code} does not exist"
-                )
-            ]
-        )
+        raise Invalid([Problem.of(field, "unknown_reference", code=code)])
     if org["status"] != "active":
-        raise Invalid(
-            [
-                Problem(
-                    field, "dissolved_reference", f"组织 {code} 已撤销", f"org {code} is dissolved"
-                )
-            ]
-        )
+        raise Invalid([Problem.of(field, "dissolved_reference", code=code)])
     if branch and not org["is_branch_level"]:
-        raise Invalid(
-            [
-                Problem(
-                    field,
-                    "member_org_not_branch",
-                    f"党员只能转入党支部一级的组织，{code} 不是",
-                    f"members transfer into branch-level orgs only; {code} is not",
-                )
-            ]
-        )
+        raise Invalid([Problem.of(field, "transfer_org_not_branch", code=code)])
     return org
 
 
@@ -84,16 +65,7 @@ def transfer(
     m = _member(cur, member_id, expected_version)
     org = _org(cur, "to_org_code", to_org_code, branch=True)
     if org["id"] == m["org_id"]:
-        raise Invalid(
-            [
-                Problem(
-                    "to_org_code",
-                    "same_org",
-                    f"党员已在 {to_org_code}",
-                    f"the member is already in {to_org_code}",
-                )
-            ]
-        )
+        raise Invalid([Problem.of("to_org_code", "same_org", code=to_org_code)])
     cur.execute(
         """UPDATE members SET org_id = %(org)s,
                        outflow_org_id = CASE WHEN is_mobile THEN %(org)s END,
@@ -118,16 +90,7 @@ def go_mobile(
     """Mark the member mobile: their org stays the outflow org."""
     m = _member(cur, member_id, expected_version)
     if m["is_mobile"]:
-        raise Invalid(
-            [
-                Problem(
-                    None,
-                    "already_mobile",
-                    f"该党员已是流动党员（{m['mobile_destination']}）",
-                    f"the member is already mobile ({m['mobile_destination']})",
-                )
-            ]
-        )
+        raise Invalid([Problem.of(None, "already_mobile", destination=m["mobile_destination"])])
     inflow = (
         _org(cur, "inflow_org_code", inflow_org_code, branch=False) if inflow_org_code else None
     )
@@ -163,9 +126,7 @@ def come_back(
     """End the member's mobile period."""
     m = _member(cur, member_id, expected_version)
     if not m["is_mobile"]:
-        raise Invalid(
-            [Problem(None, "not_mobile", "该党员不是流动党员", "the member is not mobile")]
-        )
+        raise Invalid([Problem.of(None, "not_mobile")])
     cur.execute(
         """UPDATE members SET is_mobile = false, outflow_org_id = NULL,
                        inflow_org_id = NULL, mobile_destination = NULL, destination_geom = NULL,

@@ -12,15 +12,72 @@ import shapely.geometry
 from flask import Blueprint, current_app, jsonify, request, url_for
 
 from mapsvc import access
-from mapsvc.infra import db
+from mapsvc.domain.errors import BadInput, Conflict, NotFound, VersionMismatch, VersionRequired
 from mapsvc.exchange import formats as exchange
 from mapsvc.http import params
+from mapsvc.http.errors import ApiError
+from mapsvc.http.openapi import field_schema
+from mapsvc.http.params import Choice, Format, Integer, Param, Text, declare
+from mapsvc.infra import db
 from mapsvc.records import service as records
 from mapsvc.records import validation
-from mapsvc.records.catalog import INT4_MAX, RESOURCES, Resource
-from mapsvc.http.errors import ApiError
+from mapsvc.records.catalog import INT4_MAX, RESOURCES, Field, Resource
 
 bp = Blueprint("records", __name__, url_prefix="/api/v1")
+
+PAGE_MAX = 1000  # records in one JSON page; a download (f=csv …) holds up to EXPORT_MAX_ROWS
+LIST_FORMATS = {"json": "JSON", "geojson": "GeoJSON", **exchange.FILE_FORMATS}
+
+
+def _filter(f: Field) -> Param:
+    # the raw text: list_view checks it with the field's own rules (validation.filter_value)
+    return Param(f.name, f"按{f.zh}筛选 / filter by {f.name}", field_schema(f), _raw(f.name))
+
+
+def _raw(name: str):
+    return lambda args: args.get(name)
+
+
+def _limit(args) -> int:
+    # the format (read before) sets the bounds: a page, or a whole download
+    most = exchange.EXPORT_MAX_ROWS if args.get("f") in exchange.FILE_FORMATS else PAGE_MAX
+    default = 100 if most == PAGE_MAX else most
+    return params.integer(args, "limit", default=default, lo=1, hi=most)
+
+
+LIST = (
+    Text("q", "名称搜索 / search by name"),
+    Format(LIST_FORMATS),
+    Param(
+        "limit",
+        f"每页条数（f=json/geojson 至多 {PAGE_MAX}，下载文件默认并至多 "
+        f"{exchange.EXPORT_MAX_ROWS}） / records per page (at most {PAGE_MAX}; "
+        f"downloads default to and at most {exchange.EXPORT_MAX_ROWS})",
+        {"type": "integer", "minimum": 1, "maximum": exchange.EXPORT_MAX_ROWS, "default": 100},
+        _limit,
+    ),
+    Integer("offset", "偏移 / skip this many", default=0, lo=0, hi=10**9),
+    Choice(
+        "headers",
+        "下载文件的列名 / column names of a download",
+        exchange.HEADER_LANGUAGES,
+        default="en",
+    ),
+    Choice("geometry", "几何 / geometry", records.GEOMETRY_MODES, default="full"),
+)
+# the coordinate system of a body's lon/lat or geometry when the body names none
+BODY_CRS = Param(
+    "crs",
+    "请求体坐标的坐标系（请求体中的 crs 优先；默认 wgs84） / "
+    "coordinate system of the body (its own crs wins; default wgs84)",
+    {"type": "string", "default": "wgs84"},
+    lambda args: args.get("crs") or None,
+)
+
+
+def list_params(resource: Resource) -> tuple[Param, ...]:
+    """The query parameters of a kind's list: its filters, then search, format and paging."""
+    return (*(_filter(f) for f in resource.fields if f.filter), *LIST)
 
 
 def _cursor():
@@ -32,16 +89,12 @@ def _key(resource: Resource, raw: str):
         try:
             return int(raw)
         except ValueError:
-            raise ApiError(
-                404, "not_found", f"{resource.zh} {raw} 不存在", f"{resource.en} {raw} not found"
-            ) from None
+            raise _not_found(resource, raw) from None
     return raw
 
 
-def _not_found(resource: Resource, key) -> ApiError:
-    return ApiError(
-        404, "not_found", f"{resource.zh} {key} 不存在", f"{resource.en} {key} not found"
-    )
+def _not_found(resource: Resource, key) -> NotFound:
+    return NotFound("record_not_found", what_zh=resource.zh, what_en=resource.en, key=key)
 
 
 def invalid(problems: list[validation.Problem], *, status: int = 400) -> ApiError:
@@ -61,7 +114,7 @@ def invalid(problems: list[validation.Problem], *, status: int = 400) -> ApiErro
 def _body() -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise ApiError(400, "bad_json", "请求体应为 JSON 对象", "the body must be a JSON object")
+        raise BadInput("record_body_not_object")
     return body
 
 
@@ -73,34 +126,25 @@ def _expected_version(body: dict | None, *, required: bool) -> int | None:
         raw = str(body["version"])
     if not raw:
         if required:
-            raise ApiError(
-                428,
-                "version_required",
-                "修改前请先读取记录，并在 If-Match 头（或 version 字段）中带上其版本号",
-                "read the record first and send its version in If-Match (or a version field)",
-            )
+            raise VersionRequired("record_version_required")
         return None
     try:
         version = int(raw)
     except ValueError:
-        raise ApiError(
-            400, "bad_version", f"版本号应为整数：{raw}", f"the version must be an integer: {raw}"
-        ) from None
+        raise BadInput("record_version_not_integer", raw=raw) from None
     if not 0 <= version <= INT4_MAX:  # the version column is an integer
-        raise ApiError(
-            400, "bad_version", f"版本号超出范围：{raw}", f"the version is out of range: {raw}"
-        )
+        raise BadInput("record_version_out_of_range", raw=raw)
     return version
 
 
-def _conflict(resource: Resource, key, exc: records.VersionConflict) -> ApiError:
-    return ApiError(
-        412,
-        "version_conflict",
-        f"{resource.zh} {key} 已被他人修改（当前版本 {exc.current_version}），请重新读取后再修改",
-        f"{resource.en} {key} was changed by someone else (now version "
-        f"{exc.current_version}); read it again before changing it",
-        current_version=exc.current_version,
+def _conflict(resource: Resource, key, exc: records.VersionConflict) -> VersionMismatch:
+    return VersionMismatch(
+        "record_version_conflict",
+        what_zh=resource.zh,
+        what_en=resource.en,
+        key=key,
+        current=exc.current_version,
+        extra={"current_version": exc.current_version},
     )
 
 
@@ -146,7 +190,7 @@ def _label(resource: Resource, key) -> tuple[str, str]:
 
 def list_view(resource: Resource):
     """List records, filtered and paged."""
-    args = request.args
+    args = params.parsed()
     filters = {}
     for f in resource.fields:
         if f.filter and args.get(f.name) not in (None, ""):
@@ -159,23 +203,16 @@ def list_view(resource: Resource):
                 p = exc.problems[0]
                 raise ApiError(400, p.code, p.message, p.message_en) from None
             filters[f.name] = values if len(values) > 1 else values[0]
-    q = (args.get("q") or "").strip() or None
-    fmt = params.choice(
-        args, "f", {"json": "JSON", "geojson": "GeoJSON", **exchange.FILE_FORMATS}, default="json"
-    )
-    most = exchange.EXPORT_MAX_ROWS if fmt in exchange.FILE_FORMATS else 1000  # downloads
-    limit = params.integer(args, "limit", default=100 if most == 1000 else most, lo=1, hi=most)
-    offset = params.integer(args, "offset", default=0, lo=0, hi=10**9)
-    geometry = params.choice(args, "geometry", records.GEOMETRY_MODES, default="full")
+    fmt, limit, offset = args["f"], args["limit"], args["offset"]
     with _cursor() as cur:
         items, total = records.list_records(
             cur,
             resource,
             filters=filters,
-            q=q,
+            q=args["q"],
             limit=limit,
             offset=offset,
-            geometry=geometry,
+            geometry=args["geometry"],
             **_seen(resource),
         )
     _audit_members(
@@ -183,7 +220,9 @@ def list_view(resource: Resource):
         "export_members" if fmt in exchange.FILE_FORMATS else "read_members",
         {"count": len(items), "total": total, "format": fmt},
     )
-    if fmt in exchange.FILE_FORMATS:  # csv, xlsx, gpkg: a file to download (mapsvc.exchange.formats)
+    if (
+        fmt in exchange.FILE_FORMATS
+    ):  # csv, xlsx, gpkg: a file to download (mapsvc.exchange.formats)
         return exchange.download(resource, items, fmt, args, total=total)
     if fmt == "geojson" and resource.geometry:
         g = resource.geometry.name
@@ -224,7 +263,7 @@ def create_view(resource: Resource):
     """Create a record after validating it; 201 with its URL and any party-rule warnings."""
     body = _body()
     values, problems = validation.coerce(
-        resource, body, crs=body.get("crs") or request.args.get("crs") or "wgs84"
+        resource, body, crs=body.get("crs") or params.parsed()["crs"] or "wgs84"
     )
     if problems:
         raise invalid(problems)
@@ -251,7 +290,7 @@ def update_view(resource: Resource, key: str):
         resource,
         body,
         partial=True,
-        crs=request.get_json().get("crs") or request.args.get("crs") or "wgs84",
+        crs=request.get_json().get("crs") or params.parsed()["crs"] or "wgs84",
     )
     if problems:
         raise invalid(problems)
@@ -297,23 +336,31 @@ def delete_view(resource: Resource, key: str):
         if resource.dissolve:
             _check_dissolvable(cur, key)
         try:
-            _write(cur, resource, lambda: records.delete_record(cur, resource, key, expected))
+            _delete(cur, resource, key, expected)
         except records.NotFound:
             raise _not_found(resource, key) from None
         except records.VersionConflict as exc:
             raise _conflict(resource, key, exc) from None
-        except ApiError as exc:
-            if exc.status == 400:  # a foreign key: something still refers to the record
-                raise ApiError(
-                    409,
-                    "in_use",
-                    f"{resource.zh} {key} 仍被其他记录引用，不能删除",
-                    f"{resource.en} {key} is still referred to by other records",
-                    errors=exc.body.get("errors"),
-                ) from None
-            raise
         access.audit(cur, f"delete_{resource.kind}", f"{resource.name}:{key}", {})
     return "", 204
+
+
+def _delete(cur, resource: Resource, key, expected: int | None) -> None:
+    """Delete a record; one that others still refer to (a foreign key) is a 409."""
+    cur.execute("SAVEPOINT write")
+    try:
+        records.delete_record(cur, resource, key, expected)
+    except psycopg2.IntegrityError as exc:
+        cur.execute("ROLLBACK TO SAVEPOINT write")
+        problem = validation.explain_db_error(exc)
+        raise Conflict(
+            "record_in_use",
+            what_zh=resource.zh,
+            what_en=resource.en,
+            key=key,
+            extra={"errors": [problem.as_dict()]},
+        ) from None
+    cur.execute("RELEASE SAVEPOINT write")
 
 
 def _check_dissolvable(cur, org_id: int) -> None:
@@ -325,14 +372,7 @@ def _check_dissolvable(cur, org_id: int) -> None:
     )
     row = cur.fetchone()
     if row["members"] or row["children"]:
-        raise ApiError(
-            409,
-            "org_not_empty",
-            f"该组织还有 {row['members']} 名党员、{row['children']} 个下级组织，"
-            "请先转接党员、调整下级组织后再撤销",
-            f"the org still has {row['members']} members and {row['children']} "
-            "active child orgs: transfer them first",
-        )
+        raise Conflict("org_not_empty", members=row["members"], children=row["children"])
 
 
 def _changed(values: dict) -> dict:
@@ -360,8 +400,16 @@ for _res in RESOURCES.values():
         return handler
 
     base = f"/{_res.name}"
-    bp.add_url_rule(base, f"list_{_res.kind}", _bind(list_view), methods=["GET"])
-    bp.add_url_rule(base, f"create_{_res.kind}", _bind(create_view), methods=["POST"])
-    bp.add_url_rule(f"{base}/<key>", f"get_{_res.kind}", _bind(get_view), methods=["GET"])
-    bp.add_url_rule(f"{base}/<key>", f"update_{_res.kind}", _bind(update_view), methods=["PATCH"])
-    bp.add_url_rule(f"{base}/<key>", f"delete_{_res.kind}", _bind(delete_view), methods=["DELETE"])
+    for _path, _name, _view, _method, _params in (
+        (base, "list", list_view, "GET", list_params(_res)),
+        (base, "create", create_view, "POST", (BODY_CRS,)),
+        (f"{base}/<key>", "get", get_view, "GET", ()),
+        (f"{base}/<key>", "update", update_view, "PATCH", (BODY_CRS,)),
+        (f"{base}/<key>", "delete", delete_view, "DELETE", ()),
+    ):
+        bp.add_url_rule(
+            _path,
+            f"{_name}_{_res.kind}",
+            declare(*_params)(_bind(_view)),
+            methods=[_method],
+        )

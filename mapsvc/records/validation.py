@@ -16,16 +16,33 @@ import datetime as dt
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon, shape
 
 from geodata import crs as crsmod
+from mapsvc.domain.errors import BadInput, Conflict
+from mapsvc.domain.messages import MESSAGES
+from mapsvc.domain.rules import MAX_BRANCH_MEMBERS, MIN_FULL_MEMBERS
 from mapsvc.records.catalog import Field, Resource
 
-MAX_BRANCH_MEMBERS = 50
-MIN_FULL_MEMBERS = 3
+MAX_TEXT = 500  # characters in one text value
+
+# words the service reads (not says): spreadsheet answers to a yes/no column, Chinese dates
+_TRUE_WORDS = ("true", "1", "yes", "是", "t")
+_FALSE_WORDS = ("false", "0", "no", "否", "f")
+_DATE_RE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})|(\d{4})年(\d{1,2})月(\d{1,2})日")
+_LIST_SEPARATORS = re.compile(r"[、，,;；]")
+# a field declaration (its label is vocabulary, like the catalog's): the roads' line
+_ROAD_LINE = Field("geometry", "line", "线路")
+
+
+def _words(key: str, values: dict, as_code: str | None = None) -> tuple[str, str, str]:
+    """(code, 中文, English) of the message `key` filled with values."""
+    words = MESSAGES[key]
+    return as_code or words.code or key, words.zh.format(**values), words.en.format(**values)
 
 
 @dataclass
@@ -39,22 +56,72 @@ class Problem:
     severity: str = "error"
     where: str | None = None  # row 5, feature 3 … (imports fill this in)
 
+    @classmethod
+    def of(
+        cls,
+        field: str | None,
+        key: str,
+        /,
+        *,
+        severity: str = "error",
+        as_code: str | None = None,
+        **values,
+    ) -> Problem:
+        """The problem with the message `key` (domain.messages) filled with values."""
+        return cls(field, *_words(key, values, as_code), severity=severity)
+
+    @classmethod
+    def about(cls, f: Field, key: str, /, **values) -> Problem:
+        """Problem.of, its message led by the field's label (中文) or name (English)."""
+        return cls.labelled(f, *_words(key, values))
+
+    @classmethod
+    def labelled(cls, f: Field, code: str, zh: str, en: str) -> Problem:
+        """A problem with words already written, led by the field's label or name."""
+        lead = MESSAGES["about_field"]
+        return cls(
+            f.name,
+            code,
+            lead.zh.format(label=f.zh, message=zh),
+            lead.en.format(name=f.name, message=en),
+        )
+
     def as_dict(self) -> dict:
         """JSON-ready form, without empty keys."""
         return {k: v for k, v in asdict(self).items() if v is not None}
 
 
-class Invalid(Exception):
-    """A record (or a batch) was refused; nothing was written."""
+class Invalid(BadInput):
+    """A record (or a batch) was refused; nothing was written.
+
+    The answer (400) is the first problem's message and every problem under "errors".
+    """
 
     def __init__(self, problems: list[Problem]):
-        super().__init__("; ".join(p.message_en for p in problems))
+        """Refuse with problems (at least one)."""
+        first = problems[0]
+        super().__init__(
+            "invalid_record" if len(problems) == 1 else "invalid_records",
+            extra={"errors": [p.as_dict() for p in problems]},
+            message=first.message,
+            message_en=first.message_en,
+            count=len(problems),
+        )
+        self.args = ("; ".join(p.message_en for p in problems),)
         self.problems = problems
 
 
-def _p(f: Field | None, code: str, zh: str, en: str) -> Problem:
-    name = f.name if f else None
-    return Problem(name, code, f"{f.zh}：{zh}" if f else zh, f"{name}: {en}" if f else en)
+class Duplicate(Conflict, Invalid):
+    """Invalid because the record collides with one stored (a unique constraint): 409."""
+
+
+def blank(v) -> bool:
+    """Whether a value counts as absent: None, blank text, or NaN (an empty spreadsheet cell)."""
+    return (
+        v is None
+        or (isinstance(v, str) and not v.strip())
+        or (isinstance(v, float) and math.isnan(v))
+    )
 
 
 # ---------------------------------------------------------------- step 1: values
@@ -66,24 +133,23 @@ def coerce(
     partial: only the fields present are checked (an update); otherwise required fields
     must be there (a create). Unknown field names are reported.
     """
-    problems: list[Problem] = []
-    values: dict = {}
     known = {f.name for f in resource.fields}
-    for name in raw:
-        if name not in known and name not in ("lon", "lat", "crs"):
-            problems.append(
-                Problem(name, "unknown_field", f"未知字段：{name}", f"unknown field: {name}")
-            )
+    problems = [
+        Problem.of(name, "unknown_field", name=name)
+        for name in raw
+        if name not in known and name not in ("lon", "lat", "crs")
+    ]
+    values: dict = {}
     in_crs = crsmod.parse_crs(crs)
     for f in resource.fields:
         present = f.name in raw or (f.is_geometry and f.type == "point" and "lon" in raw)
         if not present:
             if f.required and not partial and f.writable:
-                problems.append(_p(f, "required", "必填", "required"))
+                problems.append(Problem.about(f, "required"))
             continue
         if not f.writable:
             if f.name in raw and raw[f.name] not in (None, ""):
-                problems.append(_p(f, "read_only", "不能直接修改", "cannot be set directly"))
+                problems.append(Problem.about(f, "read_only"))
             continue
         value = raw.get(f.name)
         if f.is_geometry and f.type == "point" and value in (None, "") and "lon" in raw:
@@ -91,198 +157,224 @@ def coerce(
         try:
             values[f.name] = _value(f, value, in_crs)
         except _Bad as bad:
-            problems.append(_p(f, bad.code, bad.zh, bad.en))
+            problems.append(bad.about(f))
     return values, problems
 
 
 class _Bad(Exception):
+    """A value refused, in words not yet tied to a field."""
+
     def __init__(self, code: str, zh: str, en: str):
         super().__init__(en)
         self.code, self.zh, self.en = code, zh, en
 
+    @classmethod
+    def of(cls, key: str, /, **values) -> _Bad:
+        """The refusal with the message `key` filled with values."""
+        return cls(*_words(key, values))
 
-def _blank(v) -> bool:
-    return (
-        v is None
-        or (isinstance(v, str) and not v.strip())
-        or (isinstance(v, float) and math.isnan(v))
-    )
+    def about(self, f: Field) -> Problem:
+        """The refusal as a problem with field f."""
+        return Problem.labelled(f, self.code, self.zh, self.en)
 
 
-def _value(f: Field, v, in_crs: crsmod.Crs):
-    if _blank(v):
-        if f.required:
-            raise _Bad("required", "必填", "required")
-        return None
-    t = f.type
+def _text(f: Field, v) -> str:
+    s = str(v).strip()
+    if isinstance(v, float) and v.is_integer():
+        s = str(int(v))  # spreadsheets turn codes into numbers
+    if f.pattern and not re.fullmatch(f.pattern, s):
+        raise _Bad.of("bad_format", pattern_zh=f.pattern_zh, pattern=f.pattern, value=s)
+    if len(s) > MAX_TEXT:
+        raise _Bad.of("too_long", most=MAX_TEXT)
+    return s
+
+
+def _choices(enum: dict[str, str]) -> tuple[str, str]:
+    """An enum's choices listed for unknown_value: 中文 with labels, English keys only."""
+    item, sep = MESSAGES["enum_choice"], MESSAGES["choice_separator"]
+    zh = sep.zh.join(item.zh.format(key=k, label=z) for k, z in enum.items())
+    en = sep.en.join(item.en.format(key=k, label=z) for k, z in enum.items())
+    return zh, en
+
+
+def _enum(f: Field, v) -> str:
+    s = str(v).strip()
+    if s in f.enum:
+        return s
+    by_label = {zh: key for key, zh in f.enum.items()}
+    if s in by_label:
+        return by_label[s]  # a Chinese label, as people type in spreadsheets
+    choices_zh, choices = _choices(f.enum)
+    raise _Bad.of("unknown_value", value=s, choices_zh=choices_zh, choices=choices)
+
+
+def _number(f: Field, v) -> int | float:
+    try:
+        n = float(str(v).strip())
+    except ValueError:
+        raise _Bad.of("value_not_a_number", value=v) from None
+    if not math.isfinite(n) or (f.type == "int" and not n.is_integer()):
+        if f.type == "int":
+            raise _Bad.of("not_an_integer_value", value=v)
+        raise _Bad.of("not_a_finite_value", value=v)
+    if f.minimum is not None and n < f.minimum:
+        raise _Bad.of("below_minimum", minimum=f.minimum, value=v)
+    if f.maximum is not None and n > f.maximum:
+        raise _Bad.of("above_maximum", maximum=f.maximum, value=v)
+    return int(n) if f.type == "int" else n
+
+
+def _date(f: Field, v) -> dt.date:
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    s = str(v).strip().replace("/", "-").replace(".", "-")
+    m = _DATE_RE.fullmatch(s)
+    try:
+        if not m:
+            raise ValueError
+        y, mo, d = (int(x) for x in (m.group(1, 2, 3) if m.group(1) else m.group(4, 5, 6)))
+        return dt.date(y, mo, d)
+    except ValueError:
+        raise _Bad.of("bad_date", value=v) from None
+
+
+def _bool(f: Field, v) -> bool:
+    s = str(v).strip().lower()
+    if s in _TRUE_WORDS:
+        return True
+    if s in _FALSE_WORDS:
+        return False
+    raise _Bad.of("value_not_a_boolean", value=v)
+
+
+def _text_list(f: Field, v) -> list[str]:
+    if isinstance(v, list):
+        return [str(x).strip() for x in v if str(x).strip()]
+    return [x.strip() for x in _LIST_SEPARATORS.split(str(v)) if x.strip()]
+
+
+# one parser per field type (geometry types go to parse_geometry, which needs the CRS)
+_PARSERS: dict[str, Callable] = {
+    "text": _text,
+    "ref": _text,
+    "enum": _enum,
+    "int": _number,
+    "float": _number,
+    "date": _date,
+    "bool": _bool,
+    "text_list": _text_list,
+}
+
+
+def _check_shape_of_text(t: str, v) -> None:
+    """Text-like values hold no NUL and are not objects, lists or booleans (JSON bodies)."""
     if t in ("text", "ref", "enum", "text_list") and any(
         "\x00" in str(x) for x in (v if isinstance(v, list) else [v])
     ):
-        raise _Bad("nul_character", "含有 NUL（\\0）字符", "holds a NUL (\\0) character")
+        raise _Bad.of("text_nul_character")
     if t in ("text", "ref", "enum", "date") and isinstance(v, dict | list | bool):
-        raise _Bad(
-            "not_text",
-            "应为文字，不能是对象、列表或真假值",
-            "must be text, not an object, list or boolean",
-        )
-    if t in ("text", "ref"):
-        s = str(v).strip()
-        if isinstance(v, float) and v.is_integer():
-            s = str(int(v))  # spreadsheets turn codes into numbers
-        if f.pattern and not re.fullmatch(f.pattern, s):
-            raise _Bad(
-                "bad_format",
-                f"格式不正确（应为{f.pattern_zh}）：{s}",
-                f"bad format (expected {f.pattern}): {s}",
-            )
-        if len(s) > 500:
-            raise _Bad("too_long", "不能超过 500 个字符", "at most 500 characters")
-        return s
-    if t == "enum":
-        s = str(v).strip()
-        if s in f.enum:
-            return s
-        by_label = {zh: key for key, zh in f.enum.items()}
-        if s in by_label:
-            return by_label[s]  # a Chinese label, as people type in spreadsheets
-        choices = "、".join(f"{k}（{z}）" for k, z in f.enum.items())
-        raise _Bad(
-            "unknown_value",
-            f"未知的取值 {s}，可选：{choices}",
-            f"unknown value {s}; one of: {', '.join(f.enum)}",
-        )
-    if t in ("int", "float"):
-        try:
-            n = float(str(v).strip())
-        except ValueError:
-            raise _Bad("not_a_number", f"不是数字：{v}", f"not a number: {v}") from None
-        if not math.isfinite(n) or (t == "int" and not n.is_integer()):
-            raise _Bad(
-                "not_a_number",
-                f"应为{'整数' if t == 'int' else '数字'}：{v}",
-                f"must be {'an integer' if t == 'int' else 'a number'}: {v}",
-            )
-        if f.minimum is not None and n < f.minimum:
-            raise _Bad(
-                "out_of_range",
-                f"不能小于 {f.minimum:g}：{v}",
-                f"must be at least {f.minimum:g}: {v}",
-            )
-        if f.maximum is not None and n > f.maximum:
-            raise _Bad(
-                "out_of_range",
-                f"不能大于 {f.maximum:g}：{v}",
-                f"must be at most {f.maximum:g}: {v}",
-            )
-        return int(n) if t == "int" else n
-    if t == "date":
-        if isinstance(v, dt.datetime):
-            return v.date()
-        if isinstance(v, dt.date):
-            return v
-        s = str(v).strip().replace("/", "-").replace(".", "-")
-        m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})|(\d{4})年(\d{1,2})月(\d{1,2})日", s)
-        try:
-            if not m:
-                raise ValueError
-            y, mo, d = (int(x) for x in (m.group(1, 2, 3) if m.group(1) else m.group(4, 5, 6)))
-            return dt.date(y, mo, d)
-        except ValueError:
-            raise _Bad(
-                "bad_date",
-                f"日期格式不正确（应为 2024-05-01）：{v}",
-                f"bad date (expected YYYY-MM-DD): {v}",
-            ) from None
-    if t == "bool":
-        s = str(v).strip().lower()
-        if s in ("true", "1", "yes", "是", "t"):
-            return True
-        if s in ("false", "0", "no", "否", "f"):
-            return False
-        raise _Bad("not_a_boolean", f"应为 是/否：{v}", f"must be true or false: {v}")
-    if t == "text_list":
-        if isinstance(v, list):
-            return [str(x).strip() for x in v if str(x).strip()]
-        return [x.strip() for x in re.split(r"[、，,;；]", str(v)) if x.strip()]
+        raise _Bad.of("not_text")
+
+
+def _value(f: Field, v, in_crs: crsmod.Crs):
+    if blank(v):
+        if f.required:
+            raise _Bad.of("required")
+        return None
+    _check_shape_of_text(f.type, v)
     if f.is_geometry:
         return parse_geometry(f, v, in_crs)
-    raise AssertionError(f"unhandled field type {t}")
+    parser = _PARSERS.get(f.type)
+    if parser is None:
+        raise AssertionError(f"unhandled field type {f.type}")
+    return parser(f, v)
+
+
+def parse_value(f: Field, v, in_crs: crsmod.Crs = crsmod.WGS84):
+    """One value typed like the field (None when blank and optional); Invalid when it cannot be."""
+    try:
+        return _value(f, v, in_crs)
+    except _Bad as bad:
+        raise Invalid([bad.about(f)]) from None
 
 
 def filter_value(f: Field, raw: str):
     """A list filter's value, typed like the field; Invalid when it cannot be."""
-    try:
-        return _value(f, raw, crsmod.WGS84)
-    except _Bad as bad:
-        raise Invalid([_p(f, bad.code, bad.zh, bad.en)]) from None
+    return parse_value(f, raw)
 
 
-def parse_geometry(f: Field, v, in_crs: crsmod.Crs):
-    """A GeoJSON object or dict, a WKT string, or {lon, lat} → shapely geometry in WGS84."""
+def _read_geometry(v):
+    """A GeoJSON object or dict, a WKT string, {lon, lat} or shapely → shapely geometry."""
     try:
         if isinstance(v, dict) and "lon" in v:
-            x = float(v["lon"])
-            y = float(v["lat"])
-            geom = Point(x, y)
-        elif isinstance(v, dict):
-            geom = shape(v.get("geometry", v) if v.get("type") == "Feature" else v)
-        elif isinstance(v, str) and v.strip().startswith("{"):
-            geom = shape(json.loads(v))
-        elif isinstance(v, str):
-            geom = shapely.from_wkt(v)
-        elif isinstance(v, shapely.Geometry):
-            geom = v
-        else:
-            raise ValueError
+            return Point(float(v["lon"]), float(v["lat"]))
+        if isinstance(v, dict):
+            return shape(v.get("geometry", v) if v.get("type") == "Feature" else v)
+        if isinstance(v, str) and v.strip().startswith("{"):
+            return shape(json.loads(v))
+        if isinstance(v, str):
+            return shapely.from_wkt(v)
+        if isinstance(v, shapely.Geometry):
+            return v
+        raise ValueError
     # ShapelyError covers GEOSException and GeometryTypeError ({"type": ""} and the like)
     except (ValueError, TypeError, KeyError, AttributeError, shapely.errors.ShapelyError):
-        raise _Bad(
-            "bad_geometry",
-            "无法识别的几何（应为 GeoJSON、WKT 或经纬度）",
-            "unreadable geometry (expected GeoJSON, WKT or lon/lat)",
-        ) from None
+        raise _Bad.of("bad_geometry") from None
+
+
+def _fit_type(f: Field, geom):
+    """geom as the field's type wants it: a point stays a point, a polygon becomes multi."""
     if geom.is_empty:
-        raise _Bad("empty_geometry", "几何为空", "empty geometry")
+        raise _Bad.of("empty_geometry")
     if f.type == "point" and not isinstance(geom, Point):
-        raise _Bad(
-            "wrong_geometry_type",
-            f"应为点，实为 {geom.geom_type}",
-            f"must be a Point, got {geom.geom_type}",
-        )
+        raise _Bad.of("not_a_point", got=geom.geom_type)
     if f.type == "multipolygon":
         if isinstance(geom, Polygon):
             geom = MultiPolygon([geom])
         if not isinstance(geom, MultiPolygon):
-            raise _Bad(
-                "wrong_geometry_type",
-                f"应为面，实为 {geom.geom_type}",
-                f"must be a Polygon or MultiPolygon, got {geom.geom_type}",
-            )
+            raise _Bad.of("not_a_polygon", got=geom.geom_type)
+    return geom
+
+
+# GEOS's reason (the words before "[x y]") → the key of its Chinese words
+_GEOS_REASONS = {
+    "Self-intersection": "geos_self_intersection",
+    "Ring Self-intersection": "geos_ring_self_intersection",
+    "Too few points": "geos_too_few_points",
+    "Hole lies outside shell": "geos_hole_outside_shell",
+    "Nested shells": "geos_nested_shells",
+    "Interior is disconnected": "geos_interior_disconnected",
+}
+
+
+def _check_valid(geom) -> None:
+    """Refuse an invalid geometry, saying why and where (GEOS's reason, in both languages)."""
+    if geom.is_valid:
+        return
+    reason = shapely.is_valid_reason(geom)
+    kind = reason.split("[")[0].strip()
+    reason_zh = MESSAGES[_GEOS_REASONS[kind]].zh if kind in _GEOS_REASONS else kind
+    m = re.search(r"\[([-\d.e]+) ([-\d.e]+)\]", reason)
+    if m:
+        lon, lat = float(m.group(1)), float(m.group(2))
+        raise _Bad.of("invalid_geometry_at", reason_zh=reason_zh, reason=kind, lon=lon, lat=lat)
+    raise _Bad.of("invalid_geometry", reason_zh=reason_zh, reason=kind)
+
+
+def parse_geometry(f: Field, v, in_crs: crsmod.Crs):
+    """A GeoJSON object or dict, a WKT string, or {lon, lat} → shapely geometry in WGS84."""
+    geom = _fit_type(f, _read_geometry(v))
     coords = shapely.get_coordinates(geom)
     if not all(math.isfinite(c) for c in coords.ravel()):
-        raise _Bad("bad_geometry", "坐标不是有限数字", "coordinates are not finite numbers")
+        raise _Bad.of("nonfinite_coordinates")
     if in_crs.is_geographic:
         _inside_china(coords[:, 0], coords[:, 1])  # swapped or outside, in the input's terms
     geom = crsmod.transform_geometry(geom, in_crs, crsmod.WGS84)
     coords = shapely.get_coordinates(geom)
     _inside_china(coords[:, 0], coords[:, 1])
-    if not geom.is_valid:
-        reason = shapely.is_valid_reason(geom)
-        m = re.search(r"\[([-\d.e]+) ([-\d.e]+)\]", reason)
-        where_zh = f"，位于经度 {float(m.group(1)):.6f}、纬度 {float(m.group(2)):.6f}" if m else ""
-        where_en = f" at lon {float(m.group(1)):.6f}, lat {float(m.group(2)):.6f}" if m else ""
-        kind = reason.split("[")[0].strip()
-        zh = {
-            "Self-intersection": "自相交",
-            "Ring Self-intersection": "环自相交",
-            "Too few points": "点数太少",
-            "Hole lies outside shell": "洞在外环之外",
-            "Nested shells": "外环嵌套",
-            "Interior is disconnected": "内部不连通",
-        }.get(kind, kind)
-        raise _Bad(
-            "invalid_geometry", f"几何无效：{zh}{where_zh}", f"invalid geometry: {kind}{where_en}"
-        )
+    _check_valid(geom)
     return geom
 
 
@@ -292,7 +384,7 @@ def _inside_china(lons, lats) -> None:
         try:
             crsmod.check_lonlat_in_china(float(x), float(y))
         except crsmod.CoordinateError as exc:
-            raise _Bad(exc.code, exc.message, exc.message_en) from None
+            raise _Bad(exc.code, exc.message, exc.message_en) from None  # geodata's own words
 
 
 # ---------------------------------------------------------------- step 2: rules
@@ -304,75 +396,69 @@ def check_rules(
     current: the stored record when updating (its id and fields not being changed).
     """
     merged = {**(current or {}), **values}
-    problems: list[Problem] = []
-    for f in resource.fields:
-        if f.type == "ref" and values.get(f.name):
-            cur.execute(
-                "SELECT id, level, is_branch_level, status FROM party_orgs WHERE code = %s",
-                (values[f.name],),
-            )
-            row = cur.fetchone()
-            if row is None:
-                problems.append(
-                    _p(
-                        f,
-                        "unknown_reference",
-                        f"组织 {values[f.name]} 不存在",
-                        f"org {values[f.name]} does not exist",
-                    )
-                )
-            elif row["status"] != "active":
-                problems.append(
-                    _p(
-                        f,
-                        "dissolved_reference",
-                        f"组织 {values[f.name]} 已撤销",
-                        f"org {values[f.name]} is dissolved",
-                    )
-                )
-            elif resource.kind == "members" and f.name == "org_code" and not row["is_branch_level"]:
-                problems.append(
-                    _p(
-                        f,
-                        "member_org_not_branch",
-                        f"党员只能编入党支部（含联合党支部），{values[f.name]} 是"
-                        f"{_level_zh(row['level'])}",
-                        f"members belong to branch-level orgs only; "
-                        f"{values[f.name]} is a {row['level']}",
-                    )
-                )
+    problems = _reference_problems(cur, resource, values)
     if resource.kind == "orgs":
         problems += _org_tree_rules(cur, merged, current)
-    for name in ("admin_area_code", "community_code"):
-        if values.get(name):
-            cur.execute("SELECT level FROM admin_areas WHERE code = %s", (values[name],))
-            row = cur.fetchone()
-            f = resource.field(name)
-            if row is None:
-                problems.append(
-                    _p(
-                        f,
-                        "unknown_area",
-                        f"区划 {values[name]} 不存在",
-                        f"administrative area {values[name]} does not exist",
-                    )
-                )
-            elif name == "community_code" and row["level"] not in ("community", "village"):
-                problems.append(
-                    _p(
-                        f,
-                        "not_a_community",
-                        f"网格只能属于社区或村，{values[name]} 是{_area_zh(row['level'])}",
-                        f"a grid belongs to a community or village; "
-                        f"{values[name]} is a {row['level']}",
-                    )
-                )
+    problems += _area_reference_problems(cur, resource, values)
     if resource.kind == "grids":
         problems += _grid_rules(cur, merged)
     if resource.kind == "admin_areas" and merged.get("code") and merged.get("level"):
         problems += _area_code_rules(merged)
         if not problems and merged.get("geometry") is not None:
             problems += _area_within_parent(cur, merged)
+    return problems
+
+
+def _reference_problems(cur, resource: Resource, values: dict) -> list[Problem]:
+    """Each org a record names exists, is active, and (for a member) is branch-level."""
+    problems = []
+    for f in resource.fields:
+        code = values.get(f.name) if f.type == "ref" else None
+        if not code:
+            continue
+        cur.execute(
+            "SELECT id, level, is_branch_level, status FROM party_orgs WHERE code = %s", (code,)
+        )
+        row = cur.fetchone()
+        if row is None:
+            problems.append(Problem.about(f, "unknown_reference", code=code))
+        elif row["status"] != "active":
+            problems.append(Problem.about(f, "dissolved_reference", code=code))
+        elif resource.kind == "members" and f.name == "org_code" and not row["is_branch_level"]:
+            problems.append(
+                Problem.about(
+                    f,
+                    "member_org_not_branch",
+                    code=code,
+                    level=row["level"],
+                    level_zh=_level_zh(row["level"]),
+                )
+            )
+    return problems
+
+
+def _area_reference_problems(cur, resource: Resource, values: dict) -> list[Problem]:
+    """The areas a record names exist; a grid's community is a community or village."""
+    problems = []
+    for name in ("admin_area_code", "community_code"):
+        code = values.get(name)
+        if not code:
+            continue
+        cur.execute("SELECT level FROM admin_areas WHERE code = %s", (code,))
+        row = cur.fetchone()
+        f = resource.field(name)
+        if row is None:
+            problems.append(Problem.about(f, "unknown_area", code=code))
+        elif name == "community_code" and row["level"] not in ("community", "village"):
+            problems.append(
+                Problem.about(
+                    f,
+                    "not_a_community",
+                    code=code,
+                    level=row["level"],
+                    level_zh=_area_zh(row["level"]),
+                )
+            )
     return problems
 
 
@@ -391,23 +477,10 @@ def _area_within_parent(cur, area: dict) -> list[Problem]:
     )
     row = cur.fetchone()
     if row is None:
-        return [
-            Problem(
-                "code",
-                "unknown_parent_area",
-                f"上级区划 {parent} 不存在",
-                f"the parent area {parent} does not exist",
-            )
-        ]
+        return [Problem.of("code", "unknown_parent_area", parent=parent)]
     if row["outside"] > 1.0:
         return [
-            Problem(
-                "geometry",
-                "area_outside_parent",
-                f"范围超出上级区划 {parent}（约 {row['outside']:.0f} 平方米在外）",
-                f"the area extends outside its parent {parent} "
-                f"(about {row['outside']:.0f} m² outside)",
-            )
+            Problem.of("geometry", "area_outside_parent", parent=parent, outside=row["outside"])
         ]
     return []
 
@@ -442,77 +515,79 @@ def may_contain(parent_level: str, child_level: str) -> bool:
 
 
 def _org_tree_rules(cur, org: dict, current: dict | None) -> list[Problem]:
-    problems = []
-    parent_code = org.get("parent_code")
+    problems = _parent_rules(cur, org, current)
     level = org.get("level")
-    if parent_code:
-        cur.execute("SELECT id, code, level, path FROM party_orgs WHERE code = %s", (parent_code,))
-        parent = cur.fetchone()
-        if parent and level and not may_contain(parent["level"], level):
-            problems.append(
-                Problem(
-                    "parent_code",
-                    "level_order",
-                    f"{_level_zh(level)}不能设在{_level_zh(parent['level'])} {parent_code} 之下",
-                    f"a {level} cannot sit under a {parent['level']} ({parent_code})",
-                )
-            )
-        if parent and current and current.get("id") is not None:
-            cur.execute(
-                "SELECT %s::ltree <@ path AS inside FROM party_orgs WHERE id = %s",
-                (parent["path"], current["id"]),
-            )
-            row = cur.fetchone()
-            if row and row["inside"]:
-                problems.append(
-                    Problem(
-                        "parent_code",
-                        "org_cycle",
-                        f"组织树不能成环：{parent_code} 是本组织的下级",
-                        f"org tree cycle: {parent_code} is below this org",
-                    )
-                )
-    elif not current or current.get("parent_code"):
-        cur.execute(
-            "SELECT code FROM party_orgs WHERE parent_id IS NULL AND id <> %s",
-            ((current or {}).get("id") or -1,),
-        )
-        root = cur.fetchone()
-        if root:
-            problems.append(
-                Problem(
-                    "parent_code",
-                    "required",
-                    f"上级组织编码：必填（组织树只有一个根：{root['code']}）",
-                    f"parent_code: required (the org tree has one root: {root['code']})",
-                )
-            )
     if current and level and level != current.get("level") and current.get("id") is not None:
-        if _LEVEL_RANK.get(level) != 1:
-            cur.execute("SELECT count(*) AS n FROM members WHERE org_id = %s", (current["id"],))
-            n = cur.fetchone()["n"]
-            if n:
-                problems.append(
-                    Problem(
-                        "level",
-                        "has_members",
-                        f"该组织有 {n} 名党员，只能是党支部一级",
-                        f"the org has {n} members; only a branch-level org can hold members",
-                    )
+        problems += _level_change_rules(cur, level, current["id"])
+    return problems
+
+
+def _parent_rules(cur, org: dict, current: dict | None) -> list[Problem]:
+    """The parent may hold this level and is not below the org; only the root has none."""
+    parent_code, level = org.get("parent_code"), org.get("level")
+    if not parent_code:
+        return _root_rules(cur, current)
+    problems = []
+    cur.execute("SELECT id, code, level, path FROM party_orgs WHERE code = %s", (parent_code,))
+    parent = cur.fetchone()
+    if parent and level and not may_contain(parent["level"], level):
+        problems.append(
+            Problem.of(
+                "parent_code",
+                "level_under_parent",
+                level=level,
+                level_zh=_level_zh(level),
+                parent=parent_code,
+                parent_level=parent["level"],
+                parent_level_zh=_level_zh(parent["level"]),
+            )
+        )
+    if parent and current and current.get("id") is not None:
+        cur.execute(
+            "SELECT %s::ltree <@ path AS inside FROM party_orgs WHERE id = %s",
+            (parent["path"], current["id"]),
+        )
+        row = cur.fetchone()
+        if row and row["inside"]:
+            problems.append(Problem.of("parent_code", "org_cycle", parent=parent_code))
+    return problems
+
+
+def _root_rules(cur, current: dict | None) -> list[Problem]:
+    """An org without a parent is refused when another org is already the root."""
+    if current and not current.get("parent_code"):
+        return []  # the root stays the root
+    cur.execute(
+        "SELECT code FROM party_orgs WHERE parent_id IS NULL AND id <> %s",
+        ((current or {}).get("id") or -1,),
+    )
+    root = cur.fetchone()
+    return [Problem.of("parent_code", "single_root", root=root["code"])] if root else []
+
+
+def _level_change_rules(cur, level: str, org_id: int) -> list[Problem]:
+    """A new level still fits the org's members (branch-level only) and its children."""
+    problems = []
+    if _LEVEL_RANK.get(level) != 1:
+        cur.execute("SELECT count(*) AS n FROM members WHERE org_id = %s", (org_id,))
+        n = cur.fetchone()["n"]
+        if n:
+            problems.append(Problem.of("level", "has_members", count=n))
+    cur.execute("SELECT code, level FROM party_orgs WHERE parent_id = %s", (org_id,))
+    for child in cur.fetchall():
+        if not may_contain(level, child["level"]):
+            problems.append(
+                Problem.of(
+                    "level",
+                    "child_level_order",
+                    child=child["code"],
+                    child_level=child["level"],
+                    child_level_zh=_level_zh(child["level"]),
+                    level=level,
+                    level_zh=_level_zh(level),
                 )
-        cur.execute("SELECT code, level FROM party_orgs WHERE parent_id = %s", (current["id"],))
-        for child in cur.fetchall():
-            if not may_contain(level, child["level"]):
-                problems.append(
-                    Problem(
-                        "level",
-                        "level_order",
-                        f"下级组织 {child['code']}（{_level_zh(child['level'])}）不能设在"
-                        f"{_level_zh(level)}之下",
-                        f"child org {child['code']} ({child['level']}) cannot sit under a {level}",
-                    )
-                )
-                break
+            )
+            break
     return problems
 
 
@@ -520,14 +595,7 @@ def _grid_rules(cur, grid: dict) -> list[Problem]:
     problems = []
     code, community = grid.get("code"), grid.get("community_code")
     if code and community and code[:12] != community:
-        problems.append(
-            Problem(
-                "code",
-                "grid_code_prefix",
-                f"网格编码 {code} 应以所属社区代码 {community} 开头",
-                f"grid code {code} must start with its community's code {community}",
-            )
-        )
+        problems.append(Problem.of("code", "grid_code_prefix", code=code, community=community))
     if community and grid.get("geometry") is not None:
         cur.execute(
             """
@@ -539,12 +607,11 @@ def _grid_rules(cur, grid: dict) -> list[Problem]:
         row = cur.fetchone()
         if row and row["outside"] > 1.0:
             problems.append(
-                Problem(
+                Problem.of(
                     "geometry",
                     "grid_outside_community",
-                    f"网格超出所属社区 {community} 的边界（约 {row['outside']:.0f} 平方米在外）",
-                    f"the grid extends outside its community {community} "
-                    f"(about {row['outside']:.0f} m² outside)",
+                    community=community,
+                    outside=row["outside"],
                 )
             )
     return problems
@@ -563,36 +630,21 @@ def _area_code_rules(area: dict) -> list[Problem]:
     if ok:
         return []
     return [
-        Problem(
-            "code",
-            "code_level_mismatch",
-            f"区划代码 {code} 与级别（{_area_zh(level)}）不符：第 7–9 位 001–099 为街道、100–399 为"
-            "乡镇，第 10–12 位 001–199 为社区、200–399 为村",
-            f"division code {code} does not fit level {level}: digits 7–9 are 001–099 for a "
-            "street, 100–399 for a town; digits 10–12 are 001–199 for a community, 200–399 for "
-            "a village",
-        )
+        Problem.of("code", "code_level_mismatch", code=code, level=level, level_zh=_area_zh(level))
     ]
 
 
 # ---------------------------------------------------------------- step 3: the database's word
+# constraint name → the field it is about; its words are MESSAGES[name], its code the name
 _CONSTRAINTS = {
-    "party_org_code_unique": ("code", "组织编码已存在", "org code already exists"),
-    "grid_code_unique": ("code", "网格编码已存在", "grid code already exists"),
-    "service_point_code_unique": ("code", "服务点编码已存在", "service point code already exists"),
-    "admin_areas_pkey": ("code", "区划代码已存在", "division code already exists"),
-    "party_orgs_single_root": (
-        "parent_code",
-        "组织树只能有一个根组织",
-        "the org tree has a single root",
-    ),
-    "member_org_must_be_branch": (
-        "org_code",
-        "党员只能编入党支部一级的组织",
-        "members belong to branch-level orgs only",
-    ),
-    "admin_area_parent_exists": ("code", "上级区划不存在", "the parent area does not exist"),
-    "member_joined_adult": ("joined_on", "入党时应年满 18 岁", "members join at 18 or older"),
+    "party_org_code_unique": "code",
+    "grid_code_unique": "code",
+    "service_point_code_unique": "code",
+    "admin_areas_pkey": "code",
+    "party_orgs_single_root": "parent_code",
+    "member_org_must_be_branch": "org_code",
+    "admin_area_parent_exists": "code",
+    "member_joined_adult": "joined_on",
 }
 
 
@@ -602,17 +654,11 @@ def explain_db_error(exc) -> Problem:
     name = getattr(diag, "constraint_name", None)
     text = (getattr(diag, "message_primary", None) or str(exc)).strip()
     if name in _CONSTRAINTS:
-        f, zh, en = _CONSTRAINTS[name]
-        return Problem(f, name, zh, en)
+        return Problem.of(_CONSTRAINTS[name], name)
     if " / " in text:  # our triggers speak both languages: "中文 / English"
         zh, en = text.split(" / ", 1)
         return Problem(None, name or "constraint", zh, en)
-    return Problem(
-        None,
-        name or "constraint",
-        f"数据不符合约束 {name or ''}：{text}",
-        f"violates constraint {name or ''}: {text}",
-    )
+    return Problem.of(None, "db_constraint", as_code=name, name=name or "", text=text)
 
 
 # ---------------------------------------------------------------- party rules: warnings
@@ -632,24 +678,24 @@ def party_rule_warnings(cur, org_ids: list[int]) -> list[Problem]:
     for r in cur.fetchall():
         if r["members"] > MAX_BRANCH_MEMBERS:
             out.append(
-                Problem(
+                Problem.of(
                     "org_code",
                     "branch_over_50",
-                    f"党支部 {r['code']} 有 {r['members']} 名党员，超过 50 人，宜改设党总支",
-                    f"branch {r['code']} has {r['members']} members, over 50: consider a "
-                    "general branch",
                     severity="warning",
+                    code=r["code"],
+                    count=r["members"],
+                    most=MAX_BRANCH_MEMBERS,
                 )
             )
         if r["full"] < MIN_FULL_MEMBERS:
             out.append(
-                Problem(
+                Problem.of(
                     "org_code",
                     "under_3_full_members",
-                    f"党支部 {r['code']} 正式党员 {r['full']} 名，不足 3 名，宜建联合党支部",
-                    f"branch {r['code']} has {r['full']} full members, fewer than 3: consider a "
-                    "joint branch",
                     severity="warning",
+                    code=r["code"],
+                    full=r["full"],
+                    least=MIN_FULL_MEMBERS,
                 )
             )
     return out
@@ -737,20 +783,13 @@ def check_rules_many(
 def parse_line(v, in_crs: crsmod.Crs | str = "wgs84") -> tuple[object, list[Problem]]:
     """A road's line (LineString or MultiLineString: GeoJSON, WKT or shapely) in WGS84, with
     the same checks as other geometry (readable, finite, inside China, not swapped, valid)."""
-    f = Field("geometry", "line", "线路")
-    if _blank(v):
-        return None, [_p(f, "required", "必填", "required")]
+    f = _ROAD_LINE
+    if blank(v):
+        return None, [Problem.about(f, "required")]
     try:
         geom = parse_geometry(f, v, crsmod.parse_crs(in_crs))
     except _Bad as bad:
-        return None, [_p(f, bad.code, bad.zh, bad.en)]
+        return None, [bad.about(f)]
     if geom.geom_type not in ("LineString", "MultiLineString"):
-        return None, [
-            _p(
-                f,
-                "wrong_geometry_type",
-                f"应为线，实为 {geom.geom_type}",
-                f"must be a LineString or MultiLineString, got {geom.geom_type}",
-            )
-        ]
+        return None, [Problem.about(f, "not_a_line", got=geom.geom_type)]
     return geom, []

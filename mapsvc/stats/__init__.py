@@ -1,0 +1,1 @@
+"""Aggregate figures for the leaders' wall screen: totals only, recounted per data version."""

@@ -42,8 +42,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from mapsvc.coverage import service as cov
+from mapsvc.domain import vocabulary as words
+from mapsvc.domain.errors import BadInput, NotFound, Unavailable
+from mapsvc.domain.rules import MIN_FULL_MEMBERS, WALKING_SPEED_M_PER_MIN
 from mapsvc.infra import db
-from mapsvc.http.errors import ApiError, bad_request
 from mapsvc.infra.sql import Queries
 
 query = Queries(__file__)
@@ -56,28 +58,11 @@ AGE_BAND_LABELS = {
     "56-65": "56–65岁",
     "≥66": "66岁及以上",
 }
-ORG_LEVELS = [
-    "committee",
-    "working_committee",
-    "general_branch",
-    "branch",
-    "joint_branch",
-    "temporary_branch",
-]
-ORG_CATEGORIES = [
-    "government",
-    "public_institution",
-    "soe",
-    "non_public",
-    "social_org",
-    "village",
-    "community",
-    "school",
-    "migrant",
-]
-SERVICE_POINT_LEVELS = ["district_centre", "street_centre", "community_centre", "station"]
+ORG_LEVELS = list(words.ORG_LEVELS)
+ORG_CATEGORIES = list(words.ORG_CATEGORIES)
+SERVICE_POINT_LEVELS = list(words.SERVICE_POINT_LEVELS)
 CIRCLE_MINUTES = 15.0
-CIRCLE_RADIUS_M = CIRCLE_MINUTES * cov.WALKING_SPEED_M_PER_MIN  # 1125 m
+CIRCLE_RADIUS_M = CIRCLE_MINUTES * WALKING_SPEED_M_PER_MIN  # 1125 m
 BRANCH_CELL_DEG = 0.005  # about 440 m east-west, 555 m north-south at 38° N
 STREET_CODE = re.compile(r"^[0-9]{12}$")
 # stats_changes keeps one row per writing transaction; past this many the oldest go
@@ -107,12 +92,7 @@ def _compute(cur) -> dict:
     cur.execute(query("stats_district"))
     district = cur.fetchone()
     if district is None or district["org_path"] is None:
-        raise ApiError(
-            404,
-            "no_district",
-            "数据库中没有区县及其党委，无法统计",
-            "no district with a party committee in the database: nothing to count",
-        )
+        raise NotFound("no_district")
     district = dict(district)
     p = {
         "district_path": district["org_path"],
@@ -139,7 +119,7 @@ def _compute(cur) -> dict:
     # the 15-minute circle: walking when there is a network to walk, else the same metres
     try:
         reach = cov.make_reach(cur, "walk", None, CIRCLE_MINUTES)
-    except ApiError:
+    except BadInput:  # no road network, or too short a one
         reach = cov.make_reach(cur, "distance", CIRCLE_RADIUS_M, None)
     grids = cov.grid_rows(cur, reach, members=False)
     org_findings = cov.org_coverage(cur)
@@ -219,13 +199,7 @@ def snapshot(url: str, wait_s: float = WAIT_S) -> tuple[dict, bool]:
                 return figures.snap, False
         if figures.snap is not None:
             return figures.snap, True
-    raise ApiError(
-        503,
-        "figures_computing",
-        "统计数据正在计算，请稍后再试",
-        "the figures are being computed; please try again shortly",
-        retry_after_s=RETRY_AFTER_S,
-    )
+    raise Unavailable("figures_computing", extra={"retry_after_s": RETRY_AFTER_S})
 
 
 def _prune_changes(url: str) -> None:
@@ -246,19 +220,11 @@ def street_scope(snap: dict, code: str | None) -> dict | None:
     if code is None:
         return None
     if not STREET_CODE.match(code):
-        raise bad_request(
-            "invalid_street",
-            f"街道（镇）代码应为 12 位数字：{code}",
-            f"a street or town code has 12 digits: {code}",
-        )
+        raise BadInput("invalid_street", street=code)
     for s in snap["streets"]:
         if s["code"] == code:
             return s
-    raise bad_request(
-        "unknown_street",
-        f"{snap['district']['name']}没有代码为 {code} 的街道（镇）",
-        f"{code} is not a street or town of {snap['district']['name']}",
-    )
+    raise BadInput("unknown_street", street=code, district=snap["district"]["name"])
 
 
 def _in(street: dict | None, code: str | None) -> bool:
@@ -340,9 +306,11 @@ def circle_coverage(snap: dict, street: dict | None) -> dict:
         "minutes": CIRCLE_MINUTES,
         "reach_m": CIRCLE_RADIUS_M,
         "basis": (
-            "步行路网 15 分钟（75 米/分钟） / a 15-minute walk along the roads at 75 m/min"
+            f"步行路网 {CIRCLE_MINUTES:.0f} 分钟（{WALKING_SPEED_M_PER_MIN:.0f} 米/分钟） / a "
+            f"{CIRCLE_MINUTES:.0f}-minute walk along the roads at {WALKING_SPEED_M_PER_MIN:.0f} m/min"
             if reach.mode == "walk"
-            else "直线距离 1125 米（无步行路网） / 1125 m straight line (no walking network)"
+            else f"直线距离 {CIRCLE_RADIUS_M:.0f} 米（无步行路网） / {CIRCLE_RADIUS_M:.0f} m straight "
+            "line (no walking network)"
         ),
         "grids": grids,
         "covered_grids": covered,
@@ -359,7 +327,7 @@ def organisation_coverage(snap: dict, street: dict | None) -> dict:
     needing = [
         h
         for h in snap["homes"]
-        if h["full_members"] >= cov.MIN_FULL_MEMBERS and _in(street, h["code"][:9] + "000")
+        if h["full_members"] >= MIN_FULL_MEMBERS and _in(street, h["code"][:9] + "000")
     ]
     without = [
         c for c in f["places_without_org"]["communities"] if _in(street, c["code"][:9] + "000")
@@ -378,8 +346,9 @@ def organisation_coverage(snap: dict, street: dict | None) -> dict:
         "undersized_branches": len(under),
         # clusters of mobile members at destinations belong to the district as a whole
         "suggested_migrant_groups": len(f["suggested_migrant_groups"]) if street is None else None,
-        "rule": "有 3 名以上正式党员居住的社区（村）中已建党组织的比例 / share of communities "
-        "and villages where 3 or more full members live that have a party org",
+        "rule": f"有 {MIN_FULL_MEMBERS} 名以上正式党员居住的社区（村）中已建党组织的比例 / share "
+        f"of communities and villages where {MIN_FULL_MEMBERS} or more full members live that "
+        "have a party org",
     }
 
 

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import re
-import time
 from pathlib import Path
 
 import folium
@@ -24,12 +22,14 @@ from branca.element import Figure, MacroElement
 from flask import Blueprint, Response, current_app, request
 from jinja2 import Template
 
+from layers import all_layers
 from mapsvc import access
-from mapsvc.infra import db
+from mapsvc.domain.errors import BadInput
 from mapsvc.http import params
+from mapsvc.infra import db
 from mapsvc.infra.config import PROJECT_ROOT, basemap_settings
-from mapsvc.http.errors import bad_request
 from mapsvc.infra.sql import Queries, execute
+from mapsvc.ogc import catalog, extents, features
 
 query = Queries(__file__)
 
@@ -154,24 +154,18 @@ def _kind(geometry_type: str) -> str:
     return "polygon"
 
 
-_EXTENTS: dict = {}  # (database URL, layer id) → (when read, [w, s, e, n] or None)
-EXTENT_TTL_S = 120.0  # a feature added outside a layer's extent shows within two minutes
-
-
 def layer_bounds(cur, layer) -> list[list[float]] | None:
-    """[[s, w], [n, e]] around a layer's features, padded: the page asks no tile outside it."""
-    from mapsvc.ogc import features
+    """[[s, w], [n, e]] around a layer's features, padded: the page asks no tile outside it.
 
+    The extent is /ogc's (mapsvc.ogc.extents, under the tables' versions: a feature added
+    outside it shows at once); personal layers, different for each caller, have none.
+    """
     if layer.personal:
         return None
-    key = (current_app.config["DATABASE_URL"], layer.id)
-    hit = _EXTENTS.get(key)
-    if hit is None or time.monotonic() - hit[0] > EXTENT_TTL_S:
-        hit = (time.monotonic(), features.extent(cur, layer))
-        _EXTENTS[key] = hit
-    if hit[1] is None:
+    box = extents.layer_extent(cur, layer)
+    if box is None:
         return None
-    w, s, e, n = hit[1]
+    w, s, e, n = box
     pad_x, pad_y = max((e - w) * 0.02, 0.01), max((n - s) * 0.02, 0.01)
     return [
         [max(s - pad_y, -85.0), max(w - pad_x, -180.0)],
@@ -180,28 +174,17 @@ def layer_bounds(cur, layer) -> list[list[float]] | None:
 
 
 def page_layers(principal, cur=None) -> list[dict]:
-    """The layer catalog as the page reads it: titles, style, zoom range, how to fetch."""
-    from layers import all_layers
-
+    """The layer list of /ogc/collections (mapsvc.ogc.catalog) and how the page draws each."""
+    base = request.script_root + "/ogc"  # relative: the page names no host
     out = []
-    for layer in all_layers().values():
-        if layer.personal and not principal.sees_personal:
-            continue
-        base = f"/ogc/collections/{layer.id}"
+    for layer in catalog.readable_layers(principal):
         entry = {
-            "id": layer.id,
+            **catalog.describe_layer(layer, base),
+            # the page's own: titles for i18n.js, how to draw, what a click opens
             "title": {"zh": layer.title_zh, "en": layer.title_en},
             "kind": _kind(layer.geometry_type),
             "render": "cluster" if layer.id in CLUSTERED else "tiles",
-            "tiles": base + "/tiles/WebMercatorQuad/{z}/{x}/{y}",
-            "items": base + "/items",
-            "minzoom": layer.minzoom,
-            "maxzoom": layer.maxzoom,
-            "style": layer.style.describe(),
-            "visible": layer.visible,
-            "access": layer.access,
             "record": "org" if layer.id in ORG_RECORDS else None,
-            "properties": [p.describe() for p in layer.properties],
             "aggregate": None,
             "bounds": layer_bounds(cur, layer) if cur is not None else None,
         }
@@ -282,6 +265,7 @@ def _compose(
 
 
 @bp.get("/map")
+@params.declare()
 def map_page():
     """The layered map: boundaries, grids, roads, orgs, service points, mobile members."""
     principal = access.principal()
@@ -349,61 +333,44 @@ def _inline(html: str) -> str:
     return _LINKED.sub(swap, html)
 
 
-def _bbox(raw: str | None) -> tuple[float, float, float, float]:
-    """west,south,east,north in degrees (WGS84), as the page sends its view."""
-    try:
-        box = tuple(float(v) for v in (raw or "").split(","))
-    except ValueError:
-        box = ()
-    if (
-        len(box) != 4
-        or not all(math.isfinite(v) for v in box)
-        or not (-180 <= box[0] < box[2] <= 180 and -90 <= box[1] < box[3] <= 90)
-    ):
-        raise bad_request(
-            "bad_bbox",
-            "bbox 应为“西,南,东,北”四个经纬度数值，且西小于东、南小于北",
-            "bbox must be four numbers west,south,east,north with west < east and south < north",
-        )
-    return box
+LANGS = {"zh-CN": "中文", "en": "English"}
+EXPORT_PARAMS = (
+    params.Bbox(required=True),
+    params.worded(params.Choice("lang", "语言 / language", LANGS, default="zh-CN"), "bad_lang"),
+    params.Integer("zoom", "缩放级别 / zoom", default=12, lo=0, hi=22),
+    params.Text("layers", "图层编号，逗号分隔 / layer ids, comma-separated"),
+)
+"""The export's view: its box, language, zoom and the layers shown."""
+
+
+def _export_layers(principal, wanted: list[str]) -> list[dict]:
+    """The page's descriptions of the wanted layers; unknown or unreadable ones are refused."""
+    known = {d["id"]: d for d in page_layers(principal)}
+    unknown = [x for x in wanted if x not in known]
+    if unknown:
+        raise BadInput("unknown_layer", names_zh="、".join(unknown), names=", ".join(unknown))
+    return [known[x] for x in wanted]
 
 
 @bp.get("/map/export.html")
+@params.declare(*EXPORT_PARAMS)
 def map_export():
     """The view as one file that opens offline: its features and every script inside."""
-    from layers import all_layers
-    from mapsvc.ogc import features
-
-    args = request.args
-    bbox = _bbox(args.get("bbox"))
-    lang = args.get("lang", "zh-CN")
-    if lang not in ("zh-CN", "en"):
-        raise bad_request("bad_lang", "lang 只能是 zh-CN 或 en", "lang must be zh-CN or en")
-    zoom = params.integer(args, "zoom", default=12, lo=0, hi=22)
+    q = params.parsed()
+    bbox, lang, zoom = q["bbox"], q["lang"], q["zoom"]
     principal = access.principal()
-    known = {d["id"]: d for d in page_layers(principal)}
-    wanted = [x for x in (args.get("layers") or "").split(",") if x]
-    unknown = [x for x in wanted if x not in known]
-    if unknown:
-        raise bad_request(
-            "unknown_layer",
-            f"没有图层 {'、'.join(unknown)}",
-            f"no layer {', '.join(unknown)}",
-        )
-    catalog = all_layers()
+    described = _export_layers(principal, [x for x in (q["layers"] or "").split(",") if x])
     data = []
     with db.cursor(current_app.config["DATABASE_URL"]) as cur:
-        for layer_id in wanted:
-            layer = catalog[layer_id]
+        for d in described:
+            layer = all_layers()[d["id"]]
             text, _returned, matched = features.items(
                 cur,
                 layer,
                 features.ItemQuery(bbox=bbox, limit=EXPORT_LIMIT),
                 _member_filter(principal) if layer.personal else None,
             )
-            data.append(
-                {"layer": known[layer_id], "features": json.loads(text), "matched": matched}
-            )
+            data.append({"layer": d, "features": json.loads(text), "matched": matched})
     w, s, e, n = bbox
     config = {"layers": data, "bounds": [[s, w], [n, e]], "zoom": zoom, "lang": lang}
     js = [(n_, _static(p)) for n_, p in EXPORT_JS]

@@ -6,10 +6,10 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 
 from mapsvc import access
+from mapsvc.domain.errors import NotFound
 from mapsvc.infra import db
-from mapsvc.http.errors import ApiError
-from mapsvc.webmap.summary import org_summary
 from mapsvc.infra.sql import Queries, execute
+from mapsvc.webmap.summary import org_summary
 
 query = Queries(__file__)
 
@@ -31,7 +31,7 @@ def org_summary_view(org_id: int):
         with _cursor() as cur:
             org = org_summary(cur, org_id)
     if org is None:
-        raise ApiError(404, "not_found", f"党组织 {org_id} 不存在", f"org {org_id} not found")
+        raise NotFound("org_not_found", org_id=org_id)
     return jsonify(org)
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from mapsvc.lookup import service as lookup
 from mapsvc.infra.sql import Queries, execute
+from mapsvc.lookup import service as lookup
 
 query = Queries(__file__)
 
