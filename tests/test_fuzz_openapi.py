@@ -27,8 +27,8 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
     status_code_conformance,
 )
 
-from mapsvc.infra.db import engine_for  # noqa: E402
 from mapsvc.http.openapi import document  # noqa: E402
+from mapsvc.infra.db import engine_for  # noqa: E402
 from tests.conftest import DEMO_SEED, _drop_database, _migrated_database, token_for  # noqa: E402
 
 SEED = 20240607

@@ -113,8 +113,8 @@ def test_network_distance_matches_a_pgrouting_route_between_vertices(client, con
         WHERE v.geom && ST_Expand(ST_SetSRID(ST_MakePoint(109.7345, 38.2852), 4326), 0.01)
         ORDER BY v.id LIMIT 2 OFFSET 3""",
     )[0:2]
-    from mapsvc.lookup import service as lookup
     from mapsvc.infra.db import cursor
+    from mapsvc.lookup import service as lookup
 
     expected = rows(
         conn,
