@@ -22,8 +22,8 @@ import psycopg2
 from psycopg2.extras import RealDictCursor
 
 from bench.nearest import scratch_db
-from mapsvc.dev import cluster
 from mapsvc.coverage import service as cov
+from mapsvc.dev import cluster
 from mapsvc.infra.config import external_database_url
 from mapsvc.infra.db import libpq_dsn
 

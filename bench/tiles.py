@@ -40,9 +40,9 @@ from bench.nearest import wrk as nearest_wrk
 from geodata.demo.places import CENTRE_LONLAT
 from layers import all_layers
 from mapsvc.dev import cluster
-from mapsvc.ogc import features
 from mapsvc.infra.config import external_database_url
 from mapsvc.infra.db import libpq_dsn
+from mapsvc.ogc import features
 
 LAYERS = ("branches", "grids")
 ZOOMS = range(10, 17)

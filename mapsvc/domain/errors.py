@@ -17,7 +17,9 @@ class DomainError(Exception):
     the answer beside code and messages (a list of problems, the current version …).
     """
 
-    def __init__(self, code: str, /, *, as_code: str | None = None, extra: dict | None = None, **values):
+    def __init__(
+        self, code: str, /, *, as_code: str | None = None, extra: dict | None = None, **values
+    ):
         zh, en, wire_code = MESSAGES[code]
         self.key = code
         self.code = as_code or wire_code or code
@@ -29,7 +31,12 @@ class DomainError(Exception):
 
     def as_dict(self) -> dict:
         """The JSON body: code, message (中文), message_en, then the extras."""
-        return {"code": self.code, "message": self.message, "message_en": self.message_en, **self.extra}
+        return {
+            "code": self.code,
+            "message": self.message,
+            "message_en": self.message_en,
+            **self.extra,
+        }
 
 
 class BadInput(DomainError):

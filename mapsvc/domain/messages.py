@@ -21,12 +21,17 @@ class Words(NamedTuple):
 MESSAGES: dict[str, Words] = {
     # ---------------------------------------------------------------- HTTP and request parsing
     "not_found": Words("找不到该地址", "no such resource"),
+    # a problem found by the validation layer, already in words, refused on its own
+    "problem": Words("{message}", "{message_en}"),
     "method_not_allowed": Words("不支持该请求方法", "method not allowed"),
     "http_error": Words("{name}", "{name}"),
     "database_unavailable": Words(
-        "数据库暂时不可用，请稍后再试", "the database is unavailable for the moment, please try again"
+        "数据库暂时不可用，请稍后再试",
+        "the database is unavailable for the moment, please try again",
     ),
-    "internal_error": Words("服务器内部错误，请稍后再试", "internal server error, please try again later"),
+    "internal_error": Words(
+        "服务器内部错误，请稍后再试", "internal server error, please try again later"
+    ),
     "nul_character": Words(
         "请求地址或参数中含有 NUL（\\0）字符",
         "the request path or a query parameter holds a NUL (\\0) character",
@@ -46,7 +51,9 @@ MESSAGES: dict[str, Words] = {
         "parameter {name} must be between {lo} and {hi}: {raw}",
     ),
     "not_positive": Words(
-        "参数 {name} 应大于 0：{raw}", "parameter {name} must be greater than 0: {raw}", code="out_of_range"
+        "参数 {name} 应大于 0：{raw}",
+        "parameter {name} must be greater than 0: {raw}",
+        code="out_of_range",
     ),
     "bad_duration": Words(
         "参数 {name} 须为正整数加单位 m/h/d（如 30m、1h、2d）：{raw}",
@@ -59,7 +66,9 @@ MESSAGES: dict[str, Words] = {
         "参数 {name} 应为 true 或 false：{raw}", "parameter {name} must be true or false: {raw}"
     ),
     "too_long_parameter": Words(
-        "参数 {name} 不能超过 {max} 个字", "parameter {name} must be at most {max} characters", code="too_long"
+        "参数 {name} 不能超过 {max} 个字",
+        "parameter {name} must be at most {max} characters",
+        code="too_long",
     ),
     "bad_pattern": Words(
         "参数 {name} 格式不对：{raw}", "parameter {name} does not match {pattern}: {raw}"
@@ -112,7 +121,9 @@ MESSAGES: dict[str, Words] = {
         "{what_en} is outside your scope; nothing was changed",
         code="forbidden",
     ),
-    "other_origin": Words("请求来源不是本站", "the request comes from another origin", code="forbidden"),
+    "other_origin": Words(
+        "请求来源不是本站", "the request comes from another origin", code="forbidden"
+    ),
     "csrf_failed": Words(
         "页面已过期（CSRF 校验失败），请刷新后重试",
         "the page has expired (CSRF check failed): reload it and try again",

@@ -53,7 +53,7 @@ from mapsvc.infra.db import libpq_dsn
 from mapsvc.records import service as records
 from mapsvc.records import validation
 from mapsvc.records.catalog import IMPORTABLE, PHONE, ROADS, Field, Resource
-from mapsvc.records.validation import Problem
+from mapsvc.records.validation import Problem, blank
 
 _ROAD_ATTRS = replace(ROADS, fields=ROADS.fields[1:3])  # what a line's properties set
 KINDS: dict[str, Resource] = IMPORTABLE
@@ -117,14 +117,6 @@ def same_value(f: Field, new, old) -> bool:
     if f.type == "text_list":
         return list(new) == list(old)
     return type(new) is type(old) and new == old
-
-
-def _blank(v) -> bool:
-    return (
-        v is None
-        or (isinstance(v, str) and not v.strip())
-        or (isinstance(v, float) and math.isnan(v))
-    )
 
 
 def _entry(unit: str, number: int | None, p: Problem) -> dict:
@@ -415,7 +407,7 @@ class _RecordImport(_Job):
                 if kf.name == "id":  # coerce never sees the id: say it here
                     it.problems += exc.problems
                 continue
-            if kf.name == "id" and _blank(it.row.values.get("version")):
+            if kf.name == "id" and blank(it.row.values.get("version")):
                 # ids come from this service's exports, which carry the version too; a sheet's
                 # own serial numbers headed 编号 must never overwrite members 1, 2, 3 …
                 it.key = None

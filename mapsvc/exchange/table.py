@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import math
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -32,7 +31,7 @@ from shapely.geometry import shape
 from geodata import crs as crsmod
 from mapsvc.domain.errors import Rejected
 from mapsvc.records.catalog import Field, Resource
-from mapsvc.records.validation import Problem
+from mapsvc.records.validation import Problem, blank
 
 LON_NAMES = ("lon", "lng", "long", "longitude", "x", "经度", "东经")
 LAT_NAMES = ("lat", "latitude", "y", "纬度", "北纬")
@@ -256,15 +255,6 @@ def map_headers(
         distinct.pop() if distinct else None,
         {str(headers[i]): t for i, t in enumerate(targets) if t},
     ), warnings
-
-
-def blank(v) -> bool:
-    """Whether a cell is empty: None, whitespace or NaN."""
-    return (
-        v is None
-        or (isinstance(v, str) and not v.strip())
-        or (isinstance(v, float) and math.isnan(v))
-    )
 
 
 def values_of(targets: list[str | None], cells: Sequence) -> tuple[dict, bool]:

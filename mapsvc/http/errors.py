@@ -45,20 +45,6 @@ def status_of(exc: domain.DomainError) -> int:
     return 400
 
 
-class ApiError(Exception):
-    """A refusal with its status and words written out (older routes; prefer domain errors)."""
-
-    def __init__(self, status: int, code: str, message: str, message_en: str, **extra):
-        super().__init__(message_en)
-        self.status = status
-        self.body = {"code": code, "message": message, "message_en": message_en, **extra}
-
-
-def bad_request(code: str, message: str, message_en: str, **extra) -> ApiError:
-    """A 400 with the given code and messages (older routes; prefer domain.BadInput)."""
-    return ApiError(400, code, message, message_en, **extra)
-
-
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
 
 
@@ -68,10 +54,6 @@ def register(app: Flask) -> None:
     @app.errorhandler(domain.DomainError)
     def _domain_error(exc: domain.DomainError):
         return jsonify(exc.as_dict()), status_of(exc), headers_of(exc)
-
-    @app.errorhandler(ApiError)
-    def _api_error(exc: ApiError):
-        return jsonify(exc.body), exc.status
 
     @app.errorhandler(GeoInputError)
     def _geo_error(exc: GeoInputError):

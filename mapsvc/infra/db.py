@@ -97,3 +97,16 @@ def read(url: str, work: Callable[[RealDictCursor], T]) -> T:
         finally:
             conn.close()
     raise AssertionError("unreachable")
+
+
+@contextmanager
+def savepoint(cur, name: str = "write") -> Iterator[None]:
+    """Run a block so that a failure undoes only it, not the caller's transaction."""
+    cur.execute(f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        cur.execute(f"ROLLBACK TO SAVEPOINT {name}")
+        cur.execute(f"RELEASE SAVEPOINT {name}")
+        raise
+    cur.execute(f"RELEASE SAVEPOINT {name}")

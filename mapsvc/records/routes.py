@@ -15,7 +15,6 @@ from mapsvc import access
 from mapsvc.domain.errors import BadInput, Conflict, NotFound, VersionMismatch, VersionRequired
 from mapsvc.exchange import formats as exchange
 from mapsvc.http import params
-from mapsvc.http.errors import ApiError
 from mapsvc.http.openapi import field_schema
 from mapsvc.http.params import Choice, Format, Integer, Param, Text, declare
 from mapsvc.infra import db
@@ -97,18 +96,9 @@ def _not_found(resource: Resource, key) -> NotFound:
     return NotFound("record_not_found", what_zh=resource.zh, what_en=resource.en, key=key)
 
 
-def invalid(problems: list[validation.Problem], *, status: int = 400) -> ApiError:
-    """A refusal listing every problem."""
-    first = problems[0]
-    more_zh = f"（共 {len(problems)} 处问题）" if len(problems) > 1 else ""
-    more_en = f" ({len(problems)} problems)" if len(problems) > 1 else ""
-    return ApiError(
-        status,
-        "invalid_record",
-        f"{first.message}{more_zh}；未做任何修改",
-        f"{first.message_en}{more_en}; nothing was changed",
-        errors=[p.as_dict() for p in problems],
-    )
+def invalid(problems: list[validation.Problem], *, status: int = 400) -> validation.Invalid:
+    """A refusal listing every problem (409 when the record collides with one stored)."""
+    return validation.Duplicate(problems) if status == 409 else validation.Invalid(problems)
 
 
 def _body() -> dict:
@@ -160,12 +150,9 @@ def _with_etag(record: dict, status: int = 200, headers: dict | None = None):
 def _write(cur, resource: Resource, action):
     """Run a write; a database constraint that still objects becomes a 400/409."""
     try:
-        cur.execute("SAVEPOINT write")
-        result = action()
-        cur.execute("RELEASE SAVEPOINT write")
-        return result
+        with db.savepoint(cur):
+            return action()
     except psycopg2.IntegrityError as exc:
-        cur.execute("ROLLBACK TO SAVEPOINT write")
         problem = validation.explain_db_error(exc)
         status = 409 if isinstance(exc, psycopg2.errors.UniqueViolation) else 400
         raise invalid([problem], status=status) from None
@@ -201,7 +188,9 @@ def list_view(resource: Resource):
                 values = [validation.filter_value(f, v) for v in wanted]
             except validation.Invalid as exc:
                 p = exc.problems[0]
-                raise ApiError(400, p.code, p.message, p.message_en) from None
+                raise BadInput(
+                    "problem", as_code=p.code, message=p.message, message_en=p.message_en
+                ) from None
             filters[f.name] = values if len(values) > 1 else values[0]
     fmt, limit, offset = args["f"], args["limit"], args["offset"]
     with _cursor() as cur:
@@ -347,11 +336,10 @@ def delete_view(resource: Resource, key: str):
 
 def _delete(cur, resource: Resource, key, expected: int | None) -> None:
     """Delete a record; one that others still refer to (a foreign key) is a 409."""
-    cur.execute("SAVEPOINT write")
     try:
-        records.delete_record(cur, resource, key, expected)
+        with db.savepoint(cur):
+            records.delete_record(cur, resource, key, expected)
     except psycopg2.IntegrityError as exc:
-        cur.execute("ROLLBACK TO SAVEPOINT write")
         problem = validation.explain_db_error(exc)
         raise Conflict(
             "record_in_use",
@@ -360,19 +348,12 @@ def _delete(cur, resource: Resource, key, expected: int | None) -> None:
             key=key,
             extra={"errors": [problem.as_dict()]},
         ) from None
-    cur.execute("RELEASE SAVEPOINT write")
 
 
 def _check_dissolvable(cur, org_id: int) -> None:
-    cur.execute(
-        """SELECT (SELECT count(*) FROM members WHERE org_id = %(id)s) AS members,
-                          (SELECT count(*) FROM party_orgs WHERE parent_id = %(id)s
-                           AND status = 'active') AS children""",
-        {"id": org_id},
-    )
-    row = cur.fetchone()
-    if row["members"] or row["children"]:
-        raise Conflict("org_not_empty", members=row["members"], children=row["children"])
+    members, children = records.dissolve_blockers(cur, org_id)
+    if members or children:
+        raise Conflict("org_not_empty", members=members, children=children)
 
 
 def _changed(values: dict) -> dict:
@@ -383,8 +364,7 @@ def _changed(values: dict) -> dict:
 def _warnings(cur, resource: Resource, record: dict) -> list[dict]:
     ids = []
     if resource.kind == "members":
-        cur.execute("SELECT org_id FROM members WHERE id = %s", (record["id"],))
-        ids = [cur.fetchone()["org_id"]]
+        ids = [records.org_of_member(cur, record["id"])]
     elif resource.kind == "orgs":
         ids = [record["id"]]
     return [p.as_dict() for p in validation.party_rule_warnings(cur, ids)]

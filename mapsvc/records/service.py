@@ -10,6 +10,7 @@ transaction, so a refused write leaves nothing behind.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -384,3 +385,42 @@ def delete_record(cur, resource: Resource, key, expected_version: int | None) ->
         current = get_record(cur, resource, key)  # NotFound when gone
         if expected_version is not None and current["version"] != expected_version:
             raise VersionConflict(current["version"])
+
+
+@functools.cache
+def _blockers_statement() -> _Compiled:
+    members, orgs = TABLES["members"], TABLES["party_orgs"]
+    return _Compiled(
+        select(
+            select(func.count())
+            .select_from(members)
+            .where(members.c.org_id == bindparam("id"))
+            .scalar_subquery()
+            .label("members"),
+            select(func.count())
+            .select_from(orgs)
+            .where(orgs.c.parent_id == bindparam("id"), orgs.c.status == "active")
+            .scalar_subquery()
+            .label("children"),
+        )
+    )
+
+
+def dissolve_blockers(cur, org_id: int) -> tuple[int, int]:
+    """What keeps an org from being dissolved: its members and its active child orgs."""
+    _run(cur, _blockers_statement(), {"id": org_id})
+    row = cur.fetchone()
+    return row["members"], row["children"]
+
+
+@functools.cache
+def _member_org_statement() -> _Compiled:
+    members = TABLES["members"]
+    return _Compiled(select(members.c.org_id).where(members.c.id == bindparam("id")))
+
+
+def org_of_member(cur, member_id: int) -> int | None:
+    """The org holding a member's relationship."""
+    _run(cur, _member_org_statement(), {"id": member_id})
+    row = cur.fetchone()
+    return None if row is None else row["org_id"]

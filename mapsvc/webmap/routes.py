@@ -7,11 +7,9 @@ from flask import Blueprint, current_app, jsonify
 
 from mapsvc import access
 from mapsvc.domain.errors import NotFound
+from mapsvc.http.params import declare
 from mapsvc.infra import db
-from mapsvc.infra.sql import Queries, execute
-from mapsvc.webmap.summary import org_summary
-
-query = Queries(__file__)
+from mapsvc.webmap import service
 
 bp = Blueprint("map_api", __name__, url_prefix="/api/v1")
 
@@ -23,13 +21,14 @@ def _cursor():
 
 
 @bp.get("/orgs/<int:org_id>/summary")
+@declare()
 def org_summary_view(org_id: int):
     """Name, code, category, parent chain, secretary, members, mobile members, nearest point."""
     if org_id > BIGINT_MAX:
         org = None
     else:
         with _cursor() as cur:
-            org = org_summary(cur, org_id)
+            org = service.org_summary(cur, org_id)
     if org is None:
         raise NotFound("org_not_found", org_id=org_id)
     return jsonify(org)
@@ -37,11 +36,11 @@ def org_summary_view(org_id: int):
 
 @bp.get("/branch-counts")
 @access.aggregate
+@declare()
 def branch_counts():
     """Branches and their members per street or town, as GeoJSON points."""
     with _cursor() as cur:
-        execute(cur, query("branch_counts"), {})
-        rows = cur.fetchall()
+        rows = service.branch_counts(cur)
     return jsonify(
         {
             "type": "FeatureCollection",

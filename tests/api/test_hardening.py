@@ -6,8 +6,8 @@ The module writes, so it has a database of its own (the small demo city).
 from __future__ import annotations
 
 import json
-from urllib.parse import unquote
 from types import SimpleNamespace
+from urllib.parse import unquote
 
 import psycopg2
 import pytest
@@ -154,9 +154,7 @@ def test_a_nan_coordinate_is_a_400_and_writes_nothing(admin, url, world):
             "geometry": {"type": "Point", "coordinates": [109.7, 38.2, "NaNX"]},
         }
     ).replace('"NaNX"', "NaN")
-    body = _refused(
-        admin.post("/api/v1/service-points", data=raw, content_type="application/json")
-    )
+    body = _refused(admin.post("/api/v1/service-points", data=raw, content_type="application/json"))
     assert "NaN" in body["message_en"]
     assert count(url, "service_points") == before
 

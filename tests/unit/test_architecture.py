@@ -86,8 +86,6 @@ def test_services_know_nothing_of_http(graph):
 
 def test_every_sql_file_is_read_by_its_feature():
     for folder in sorted((ROOT / "mapsvc").glob("*/sql")):
-        code = "\n".join(
-            p.read_text(encoding="utf-8") for p in folder.parent.glob("*.py")
-        )
+        code = "\n".join(p.read_text(encoding="utf-8") for p in folder.parent.glob("*.py"))
         for sql in sorted(folder.glob("*.sql")):
             assert f'"{sql.stem}"' in code, f"{sql.relative_to(ROOT)} is read by nothing"

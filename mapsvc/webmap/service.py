@@ -1,4 +1,5 @@
-"""One org's record as the map's side panel shows it: who it is, where it sits, who is in it."""
+"""What the map page asks of the database: an org's record for its side panel (who it is, where
+it sits, who is in it), and branch counts per street or town for low zooms."""
 
 from __future__ import annotations
 
@@ -34,3 +35,9 @@ def org_summary(cur, org_id: int) -> dict | None:
                 "walk_minutes": s["walk_minutes"],
             }
     return org
+
+
+def branch_counts(cur) -> list[dict]:
+    """Branches and their members per street or town (an aggregate: no person's data)."""
+    execute(cur, query("branch_counts"), {})
+    return cur.fetchall()
