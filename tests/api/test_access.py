@@ -257,86 +257,105 @@ def _version(c, member_id):
     return res.get_json()["version"]
 
 
+# the read cases: a GET of the path ({member}: the inside or outside member)
+READS = {
+    "read member": "/api/v1/members/{member}",
+    "member history": "/api/v1/members/{member}/history",
+    "member positions": "/api/v1/members/{member}/positions",
+    "nearest": "/api/v1/nearest?lon=109.7345&lat=38.2852&k=2",
+    "orgs list": "/api/v1/orgs?limit=5",
+    "coverage": "/api/v1/coverage?by=street",
+    "audit log": "/api/v1/audit?since=1h",
+    "who am I": "/api/v1/me",
+}
+
+
+def _change_member(c, client, w, inside: bool):
+    member = w.m_in if inside else w.m_out
+    return client.patch(
+        f"/api/v1/members/{member}",
+        json={"phone": f"139{uuid.uuid4().int % 10**8:08d}"},
+        headers={"If-Match": str(_version(c, member))},
+    )
+
+
+def _add_member(c, client, w, inside: bool):
+    return client.post(
+        "/api/v1/members",
+        json={
+            "org_code": w.b if inside else w.out,
+            "name": "测试党员",
+            "gender": "F",
+            "birth_year": 1990,
+            "joined_on": "2015-07-01",
+            "status": "full",
+        },
+    )
+
+
+def _add_org(c, client, w, inside: bool):
+    return client.post(
+        "/api/v1/orgs",
+        json={
+            "code": "T" + uuid.uuid4().hex[:10].upper(),
+            "name": "测试支部",
+            "level": "branch",
+            "category": "community",
+            "parent_code": w.b_parent if inside else w.out_parent,
+        },
+    )
+
+
+def _report_position(c, client, w, inside: bool):
+    now = dt.datetime.now(dt.UTC)
+    return client.post(
+        "/api/v1/positions",
+        json={
+            "reports": [
+                {
+                    "report_id": f"acc-{uuid.uuid4().hex}",
+                    "member_id": w.m_in if inside else w.m_out,
+                    "lon": 109.7345,
+                    "lat": 38.2852,
+                    "reported_at": now.isoformat(),
+                }
+            ]
+        },
+    )
+
+
+def _import_members(c, client, w, inside: bool):
+    text = (
+        "org_code,name,gender,birth_year,joined_on,status\n"
+        f"{w.b if inside else w.out},导入测试,M,1988,2012-07-01,full\n"
+    )
+    return client.post(
+        "/api/v1/imports",
+        data={
+            "kind": "members",
+            "dry_run": "true",
+            "file": (io.BytesIO(text.encode()), "m.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+
+
+WRITES = {
+    "change member": _change_member,
+    "add member": _add_member,
+    "add org": _add_org,
+    "report position": _report_position,
+    "import members": _import_members,
+}
+
+
 def call(c, role: str, case: str, w, inside: bool):
     """Make the request of `case` as role about the inside or outside record."""
     client = c[role]
-    member = w.m_in if inside else w.m_out
-    branch = w.b if inside else w.out
-    if case == "read member":
-        return client.get(f"/api/v1/members/{member}")
-    if case == "member history":
-        return client.get(f"/api/v1/members/{member}/history")
-    if case == "member positions":
-        return client.get(f"/api/v1/members/{member}/positions")
-    if case == "change member":
-        return client.patch(
-            f"/api/v1/members/{member}",
-            json={"phone": f"139{uuid.uuid4().int % 10**8:08d}"},
-            headers={"If-Match": str(_version(c, member))},
-        )
-    if case == "add member":
-        return client.post(
-            "/api/v1/members",
-            json={
-                "org_code": branch,
-                "name": "测试党员",
-                "gender": "F",
-                "birth_year": 1990,
-                "joined_on": "2015-07-01",
-                "status": "full",
-            },
-        )
-    if case == "add org":
-        return client.post(
-            "/api/v1/orgs",
-            json={
-                "code": "T" + uuid.uuid4().hex[:10].upper(),
-                "name": "测试支部",
-                "level": "branch",
-                "category": "community",
-                "parent_code": w.b_parent if inside else w.out_parent,
-            },
-        )
-    if case == "report position":
-        now = dt.datetime.now(dt.UTC)
-        return client.post(
-            "/api/v1/positions",
-            json={
-                "reports": [
-                    {
-                        "report_id": f"acc-{uuid.uuid4().hex}",
-                        "member_id": member,
-                        "lon": 109.7345,
-                        "lat": 38.2852,
-                        "reported_at": now.isoformat(),
-                    }
-                ]
-            },
-        )
-    if case == "import members":
-        text = (
-            "org_code,name,gender,birth_year,joined_on,status\n"
-            f"{branch},导入测试,M,1988,2012-07-01,full\n"
-        )
-        return client.post(
-            "/api/v1/imports",
-            data={
-                "kind": "members",
-                "dry_run": "true",
-                "file": (io.BytesIO(text.encode()), "m.csv"),
-            },
-            content_type="multipart/form-data",
-        )
-    if case == "nearest":
-        return client.get("/api/v1/nearest?lon=109.7345&lat=38.2852&k=2")
-    if case == "orgs list":
-        return client.get("/api/v1/orgs?limit=5")
-    if case == "coverage":
-        return client.get("/api/v1/coverage?by=street")
-    if case == "audit log":
-        return client.get("/api/v1/audit?since=1h")
-    if case == "who am I":
-        return client.get("/api/v1/me")
+    if case in READS:
+        return client.get(READS[case].format(member=w.m_in if inside else w.m_out))
+    if case in WRITES:
+        return WRITES[case](c, client, w, inside)
     raise AssertionError(case)
 
 

@@ -231,6 +231,12 @@ def test_coverage_endpoint_shape_and_geojson(client):
 
 
 # ------------------------------------------------------------------ walking mode
+def _add_shortest_edge(graph, a, b, weight: float) -> None:
+    """Add the edge a–b, or shorten it when it is there with a greater weight."""
+    if not graph.has_edge(a, b) or graph[a][b]["weight"] > weight:
+        graph.add_edge(a, b, weight=weight)
+
+
 def _walk_expectation(cur, limit_m: float) -> dict[str, float | None]:
     """Per grid code, the network metres to the nearest service point, by networkx."""
     import networkx as nx
@@ -239,12 +245,7 @@ def _walk_expectation(cur, limit_m: float) -> dict[str, float | None]:
     roads = [dict(r) for r in cur.fetchall()]
     graph = nx.Graph()
     for r in roads:
-        w = r["length_m"]
-        if (
-            not graph.has_edge(r["source"], r["target"])
-            or graph[r["source"]][r["target"]]["weight"] > w
-        ):
-            graph.add_edge(r["source"], r["target"], weight=w)
+        _add_shortest_edge(graph, r["source"], r["target"], r["length_m"])
     lines = [shapely.from_wkb(bytes(r["wkb"])) for r in roads]
     tree = shapely.STRtree(lines)
 
@@ -269,8 +270,7 @@ def _walk_expectation(cur, limit_m: float) -> dict[str, float | None]:
             (r["source"], sm + frac * r["length_m"]),
             (r["target"], sm + (1 - frac) * r["length_m"]),
         ):
-            if not graph.has_edge("src", v) or graph["src"][v]["weight"] > off:
-                graph.add_edge("src", v, weight=off)
+            _add_shortest_edge(graph, "src", v, off)
     dist = nx.single_source_dijkstra_path_length(graph, "src", cutoff=limit_m + 3000)
     cur.execute(
         "SELECT code, ST_X(ST_Centroid(geom)) AS x, ST_Y(ST_Centroid(geom)) AS y FROM grids"
