@@ -605,4 +605,79 @@ MESSAGES: dict[str, Words] = {
         "export as GeoPackage or GeoJSON",
         code="geometry_too_large",
     ),
+    # ---------------------------------------------------------------- position reports
+    "report_problem": Words("第 {n} 条位置报告：{problem_zh}", "reports[{i}]: {problem_en}"),
+    "report_problem_with_id": Words(
+        "第 {n} 条位置报告（report_id {rid}）：{problem_zh}",
+        "reports[{i}] (report_id {rid}): {problem_en}",
+    ),
+    "report_missing_field": Words(
+        "缺少字段 {name}", "field {name} is missing", code="missing_field"
+    ),
+    "report_id_not_text": Words(
+        "report_id 应为字符串：{value}",
+        "report_id must be a string: {value}",
+        code="invalid_report_id",
+    ),
+    "report_id_length": Words(
+        "report_id 应为 1 到 {most} 个可打印字符",
+        "report_id must be 1 to {most} printable characters",
+        code="invalid_report_id",
+    ),
+    "report_member_id": Words(
+        "member_id 应为正整数：{value}",
+        "member_id must be a positive integer: {value}",
+        code="invalid_member_id",
+    ),
+    "report_not_a_number": Words(
+        "{name} 应为数字：{value}", "{name} must be a number: {value}", code="not_a_number"
+    ),
+    "report_not_finite": Words(
+        "{name} 应为有限的数字：{value}",
+        "{name} must be a finite number: {value}",
+        code="not_a_number",
+    ),
+    "time_not_text": Words(
+        "{name} 应为带时区的 ISO 8601 时间字符串：{value}",
+        "{name} must be an ISO 8601 time string with a UTC offset: {value}",
+        code="invalid_time",
+    ),
+    "time_unreadable": Words(
+        "{name} 不是 ISO 8601 时间（如 2025-06-01T08:30:00+08:00）：{value}",
+        "{name} is not an ISO 8601 time (like 2025-06-01T08:30:00+08:00): {value}",
+        code="invalid_time",
+    ),
+    "naive_time": Words(
+        "{name} 缺少时区（如 +08:00 或 Z）：{value}",
+        "{name} has no UTC offset (like +08:00 or Z): {value}",
+    ),
+    "future_time": Words(
+        "reported_at 晚于服务器当前时间 5 分钟以上：{value}（请检查手机时钟）",
+        "reported_at is more than 5 minutes after the server's time: {value} "
+        "(check the phone's clock)",
+    ),
+    "report_accuracy": Words(
+        "accuracy_m 应不小于 0 且小于 {most}（米）：{value}",
+        "accuracy_m must be at least 0 and below {most} (metres): {value}",
+        code="out_of_range",
+    ),
+    "unknown_source": Words(
+        "未知的 source：{value}（可选：{options_zh}）",
+        "unknown source: {value} (one of: {options})",
+    ),
+    "report_not_an_object": Words(
+        "应为 JSON 对象：{value}", "must be a JSON object: {value}", code="not_an_object"
+    ),
+    "report_outside_china": Words(
+        "坐标不在中国境内", "coordinates outside China", code="outside_china"
+    ),
+    "report_unknown_member": Words(
+        "没有 id 为 {id} 的党员", "no member with id {id}", code="unknown_member"
+    ),
 }
+
+
+def words(key: str, /, *, as_code: str | None = None, **values) -> tuple[str, str, str]:
+    """(client-facing code, 中文, English) of the message `key` filled with values."""
+    w = MESSAGES[key]
+    return as_code or w.code or key, w.zh.format(**values), w.en.format(**values)

@@ -28,6 +28,7 @@ import psycopg2.errors
 
 from geodata import crs as crsmod
 from mapsvc.domain.errors import BadInput
+from mapsvc.domain.messages import words
 from mapsvc.domain.vocabulary import POSITION_SOURCES
 from mapsvc.infra import db
 from mapsvc.infra.sql import Queries, execute
@@ -97,9 +98,20 @@ class InvalidReports(Exception):
 
 
 class _Bad(Exception):
-    def __init__(self, code: str, zh: str, en: str):
-        super().__init__(en)
-        self.code, self.zh, self.en = code, zh, en
+    """One field of one report is wrong: a message of domain.messages, filled."""
+
+    def __init__(self, key: str, **values):
+        code, self.zh, self.en = words(key, **values)
+        super().__init__(self.en)
+        self.code = code
+
+    @classmethod
+    def worded(cls, code: str, zh: str, en: str) -> _Bad:
+        """A problem already in words (from geodata.crs, which keeps its own)."""
+        bad = cls.__new__(cls)
+        Exception.__init__(bad, en)
+        bad.code, bad.zh, bad.en = code, zh, en
+        return bad
 
 
 _MISSING = object()
@@ -130,7 +142,7 @@ def _error_order(e: ReportError) -> tuple[int, int]:
 # ------------------------------------------------------------------ field parsers
 def _required(value, name: str):
     if value is _MISSING or value is None:
-        raise _Bad("missing_field", f"缺少字段 {name}", f"field {name} is missing")
+        raise _Bad("report_missing_field", name=name)
     return value
 
 
@@ -142,49 +154,29 @@ def _show(value) -> str:
 def _report_id(value) -> str:
     value = _required(value, "report_id")
     if not isinstance(value, str):
-        raise _Bad(
-            "invalid_report_id",
-            f"report_id 应为字符串：{_show(value)}",
-            f"report_id must be a string: {_show(value)}",
-        )
+        raise _Bad("report_id_not_text", value=_show(value))
     if not 1 <= len(value) <= MAX_REPORT_ID or not value.isprintable():
-        raise _Bad(
-            "invalid_report_id",
-            f"report_id 应为 1 到 {MAX_REPORT_ID} 个可打印字符",
-            f"report_id must be 1 to {MAX_REPORT_ID} printable characters",
-        )
+        raise _Bad("report_id_length", most=MAX_REPORT_ID)
     return value
 
 
 def _member_id(value) -> int:
     value = _required(value, "member_id")
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_BIGINT:
-        raise _Bad(
-            "invalid_member_id",
-            f"member_id 应为正整数：{_show(value)}",
-            f"member_id must be a positive integer: {_show(value)}",
-        )
+        raise _Bad("report_member_id", value=_show(value))
     return value
 
 
 def _number(value, name: str) -> float:
     value = _required(value, name)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _Bad(
-            "not_a_number",
-            f"{name} 应为数字：{_show(value)}",
-            f"{name} must be a number: {_show(value)}",
-        )
+        raise _Bad("report_not_a_number", name=name, value=_show(value))
     try:
         number = float(value)
     except OverflowError:  # an integer beyond any float
         number = math.inf
     if not math.isfinite(number):
-        raise _Bad(
-            "not_a_number",
-            f"{name} 应为有限的数字：{_show(value)}",
-            f"{name} must be a finite number: {_show(value)}",
-        )
+        raise _Bad("report_not_finite", name=name, value=_show(value))
     return number
 
 
@@ -194,7 +186,7 @@ def _crs(value) -> crsmod.Crs:
     try:
         return crsmod.parse_crs(value)
     except crsmod.CrsError as exc:
-        raise _Bad(exc.code, exc.message, exc.message_en) from None
+        raise _Bad.worded(exc.code, exc.message, exc.message_en) from None
 
 
 _PLUS_AS_SPACE = re.compile(r"(T\d[\d:.,]*) (\d{2}(?::?\d{2})?)$")
@@ -207,40 +199,23 @@ def parse_time(value, name: str) -> dt.datetime:
     server. A "+" a query string turned into a space is put back.
     """
     if not isinstance(value, str):
-        raise _Bad(
-            "invalid_time",
-            f"{name} 应为带时区的 ISO 8601 时间字符串：{_show(value)}",
-            f"{name} must be an ISO 8601 time string with a UTC offset: {_show(value)}",
-        )
+        raise _Bad("time_not_text", name=name, value=_show(value))
     text = _PLUS_AS_SPACE.sub(r"\1+\2", value.strip())
     try:
         when = dt.datetime.fromisoformat(text) if len(text) <= 40 else None
     except ValueError:
         when = None
     if when is None:
-        raise _Bad(
-            "invalid_time",
-            f"{name} 不是 ISO 8601 时间（如 2025-06-01T08:30:00+08:00）：{_show(value)}",
-            f"{name} is not an ISO 8601 time (like 2025-06-01T08:30:00+08:00): {_show(value)}",
-        )
+        raise _Bad("time_unreadable", name=name, value=_show(value))
     if when.utcoffset() is None:
-        raise _Bad(
-            "naive_time",
-            f"{name} 缺少时区（如 +08:00 或 Z）：{_show(value)}",
-            f"{name} has no UTC offset (like +08:00 or Z): {_show(value)}",
-        )
+        raise _Bad("naive_time", name=name, value=_show(value))
     return when
 
 
 def _reported_at(value, now: dt.datetime) -> dt.datetime:
     when = parse_time(_required(value, "reported_at"), "reported_at")
     if when > now + FUTURE_SLACK:
-        raise _Bad(
-            "future_time",
-            f"reported_at 晚于服务器当前时间 5 分钟以上：{value}（请检查手机时钟）",
-            f"reported_at is more than 5 minutes after the server's time: {value} "
-            "(check the phone's clock)",
-        )
+        raise _Bad("future_time", value=value)
     return when
 
 
@@ -249,12 +224,7 @@ def _accuracy(value) -> float | None:
         return None
     number = _number(value, "accuracy_m")
     if not 0 <= number < MAX_ACCURACY_M:
-        raise _Bad(
-            "out_of_range",
-            f"accuracy_m 应不小于 0 且小于 {MAX_ACCURACY_M:.0f}（米）：{_show(value)}",
-            f"accuracy_m must be at least 0 and below {MAX_ACCURACY_M:.0f} (metres): "
-            f"{_show(value)}",
-        )
+        raise _Bad("report_accuracy", most=f"{MAX_ACCURACY_M:.0f}", value=_show(value))
     return number
 
 
@@ -262,11 +232,11 @@ def _source(value) -> str:
     if value is _MISSING or value is None:
         return DEFAULT_SOURCE
     if not isinstance(value, str) or value not in SOURCES:
-        listed = "、".join(SOURCES)
         raise _Bad(
             "unknown_source",
-            f"未知的 source：{_show(value)}（可选：{listed}）",
-            f"unknown source: {_show(value)} (one of: {', '.join(SOURCES)})",
+            value=_show(value),
+            options_zh="、".join(SOURCES),
+            options=", ".join(SOURCES),
         )
     return value
 
@@ -295,15 +265,9 @@ def report_list(body) -> list:
 
 
 def _problem(i: int, rid: str | None, name: str | None, bad: _Bad) -> ReportError:
-    shown = f"（report_id {rid}）" if rid else ""
-    return ReportError(
-        i,
-        rid,
-        name,
-        bad.code,
-        f"第 {i + 1} 条位置报告{shown}：{bad.zh}",
-        f"reports[{i}]{f' (report_id {rid})' if rid else ''}: {bad.en}",
-    )
+    key = "report_problem_with_id" if rid else "report_problem"
+    _code, zh, en = words(key, n=i + 1, i=i, rid=rid, problem_zh=bad.zh, problem_en=bad.en)
+    return ReportError(i, rid, name, bad.code, zh, en)
 
 
 def parse_batch(body, *, now: dt.datetime | None = None) -> Batch:
@@ -334,11 +298,7 @@ def parse_batch(body, *, now: dt.datetime | None = None) -> Batch:
                     i,
                     None,
                     None,
-                    _Bad(
-                        "not_an_object",
-                        f"应为 JSON 对象：{_show(raw)}",
-                        f"must be a JSON object: {_show(raw)}",
-                    ),
+                    _Bad("report_not_an_object", value=_show(raw)),
                 )
             )
             continue
@@ -377,9 +337,9 @@ def _coordinate_problem(i: int, raw: dict, x: float, y: float) -> ReportError:
     try:
         crsmod.check_lonlat_in_china(x, y)
     except crsmod.CoordinateError as exc:
-        bad = _Bad(exc.code, exc.message, exc.message_en)
+        bad = _Bad.worded(exc.code, exc.message, exc.message_en)
     else:  # pragma: no cover - the mask and the check agree
-        bad = _Bad("outside_china", "坐标不在中国境内", "coordinates outside China")
+        bad = _Bad("report_outside_china")
     rid = raw.get("report_id") if isinstance(raw.get("report_id"), str) else None
     return _problem(i, rid and rid[:MAX_REPORT_ID], "lon,lat", bad)
 
@@ -434,7 +394,7 @@ def _unknown_members(cur, batch: Batch) -> list[ReportError]:
             i,
             rid,
             "member_id",
-            _Bad("unknown_member", f"没有 id 为 {m} 的党员", f"no member with id {m}"),
+            _Bad("report_unknown_member", id=m),
         )
         for i, rid, m in batch.member_refs
         if m not in known

@@ -24,7 +24,7 @@ from shapely.geometry import MultiPolygon, Point, Polygon, shape
 
 from geodata import crs as crsmod
 from mapsvc.domain.errors import BadInput, Conflict
-from mapsvc.domain.messages import MESSAGES
+from mapsvc.domain.messages import MESSAGES, words
 from mapsvc.domain.rules import MAX_BRANCH_MEMBERS, MIN_FULL_MEMBERS
 from mapsvc.records.catalog import Field, Resource
 
@@ -37,12 +37,6 @@ _DATE_RE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})|(\d{4})年(\d{1,2})月(\d{1,
 _LIST_SEPARATORS = re.compile(r"[、，,;；]")
 # a field declaration (its label is vocabulary, like the catalog's): the roads' line
 _ROAD_LINE = Field("geometry", "line", "线路")
-
-
-def _words(key: str, values: dict, as_code: str | None = None) -> tuple[str, str, str]:
-    """(code, 中文, English) of the message `key` filled with values."""
-    words = MESSAGES[key]
-    return as_code or words.code or key, words.zh.format(**values), words.en.format(**values)
 
 
 @dataclass
@@ -68,12 +62,12 @@ class Problem:
         **values,
     ) -> Problem:
         """The problem with the message `key` (domain.messages) filled with values."""
-        return cls(field, *_words(key, values, as_code), severity=severity)
+        return cls(field, *words(key, as_code=as_code, **values), severity=severity)
 
     @classmethod
     def about(cls, f: Field, key: str, /, **values) -> Problem:
         """Problem.of, its message led by the field's label (中文) or name (English)."""
-        return cls.labelled(f, *_words(key, values))
+        return cls.labelled(f, *words(key, **values))
 
     @classmethod
     def labelled(cls, f: Field, code: str, zh: str, en: str) -> Problem:
@@ -171,7 +165,7 @@ class _Bad(Exception):
     @classmethod
     def of(cls, key: str, /, **values) -> _Bad:
         """The refusal with the message `key` filled with values."""
-        return cls(*_words(key, values))
+        return cls(*words(key, **values))
 
     def about(self, f: Field) -> Problem:
         """The refusal as a problem with field f."""
