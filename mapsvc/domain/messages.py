@@ -605,4 +605,11 @@ MESSAGES: dict[str, Words] = {
         "export as GeoPackage or GeoJSON",
         code="geometry_too_large",
     ),
+    # ---------------------------------------------------------------- sessions and tokens (issue 13)
+    "session_ended": Words(
+        "会话已结束（已退出登录、账号被停用或权限变更），请重新登录",
+        "the session has ended (logged out, account disabled or its role changed): "
+        "please log in again",
+        code="unauthorized",
+    ),
 }
