@@ -18,6 +18,7 @@ import subprocess
 import sys
 import uuid
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 import psycopg2
 import pytest
@@ -217,7 +218,15 @@ PERSONAL = [(200, 200), (200, 404), (200, 404), (200, 404), (200, 404), (403, 40
 # orgs, grids, service points, areas hold nothing personal: any login but a kiosk reads them
 SHARED_READ = [(200, 200), (200, 200), (200, 200), (200, 200), (200, 200), (403, 403), (401, 401)]
 # orgs, grids, service points: admins and, in their area, org admins
-ORG_ADMIN_WRITE = [(412, 412), (412, 403), (403, 403), (403, 403), (403, 403), (403, 403), (401, 401)]
+ORG_ADMIN_WRITE = [
+    (412, 412),
+    (412, 403),
+    (403, 403),
+    (403, 403),
+    (403, 403),
+    (403, 403),
+    (401, 401),
+]
 ADMIN_WRITE = [(412, 412), (403, 403), (403, 403), (403, 403), (403, 403), (403, 403), (401, 401)]
 BY_ID_MATRIX = {
     "delete member": MEMBER_WRITE,
@@ -378,14 +387,14 @@ def test_markup_in_names_is_stored_verbatim_and_escaped_in_html(clients, world, 
         },
     )
     assert res.status_code == 200, res.get_json()
-    page = admin.get(
-        f"/ogc/collections/mobile_member_points/items/{member['id']}?f=html"
-    ).get_data(as_text=True)
+    page = admin.get(f"/ogc/collections/mobile_member_points/items/{member['id']}?f=html").get_data(
+        as_text=True
+    )
     assert "<script>alert" not in page and "<img src=x" not in page
     assert "&lt;script&gt;" in page
 
 
-FORMULAS = ["=HYPERLINK(\"http://evil.example\")", "+1+1", "-1+1", "@SUM(A1)", "\t=1", "\r=1"]
+FORMULAS = ['=HYPERLINK("http://evil.example")', "+1+1", "-1+1", "@SUM(A1)", "\t=1", "\r=1"]
 
 
 @pytest.mark.parametrize("value", FORMULAS, ids=["eq", "plus", "minus", "at", "tab", "cr"])
@@ -410,3 +419,347 @@ def test_formula_prefixes_are_stored_verbatim_and_neutralised_in_csv(clients, wo
     cell = row["mobile_destination"]
     assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), repr(cell)
     assert cell == "'" + stored, repr(cell)
+
+
+# ------------------------------------------------------------------ (c) sessions and tokens
+def _login(c, name, password, next_="/"):
+    page = c.get("/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    return c.post(
+        "/login", data={"name": name, "password": password, "csrf_token": csrf, "next": next_}
+    )
+
+
+@pytest.fixture()
+def account(url, world):
+    """A new org_admin of S with a password: (name, password)."""
+    from mapsvc.access import accounts
+    from mapsvc.infra.db import cursor
+
+    name = f"sec-{uuid.uuid4().hex[:8]}"
+    password = accounts.generate_password()
+    with cursor(url) as cur:
+        accounts.add_user(cur, name, "org_admin", world.s, password)
+    return name, password
+
+
+def _browser(clients, name, password):
+    c = clients["app"].test_client()
+    assert _login(c, name, password).status_code == 302
+    return c
+
+
+def _copy(clients, c):
+    """Another client holding a copy of c's session cookie (as a thief would)."""
+    d = clients["app"].test_client()
+    cookie = c.get_cookie("mapsvc_session")
+    d.set_cookie(cookie.key, cookie.value, domain=cookie.domain)
+    return d
+
+
+def _token(url, name):
+    from mapsvc.access import accounts
+    from mapsvc.infra.db import cursor
+
+    with cursor(url) as cur:
+        return accounts.issue_token(cur, name)
+
+
+def _cli(url, *args):
+    out = subprocess.run(
+        [sys.executable, "-m", "mapsvc.cli", *args],
+        capture_output=True,
+        text=True,
+        env={"DATABASE_URL": url, "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def _csrf(c) -> str:
+    return c.get("/api/v1/me").get_json()["csrf_token"]
+
+
+def _live(c) -> bool:
+    return c.get("/api/v1/me").status_code == 200
+
+
+def _ended(c, world, said: bool = True) -> None:
+    """c's session or token no longer reads anything: 401 in the API (saying the session
+    ended, for a cookie that still names one: said), /login for a browser's pages."""
+    res = c.get(f"/api/v1/members/{world.m_in}")
+    assert res.status_code == 401, res.status_code
+    body = res.get_json()
+    assert body["code"] == "unauthorized"
+    if "HTTP_AUTHORIZATION" in c.environ_base:
+        return
+    assert not said or "会话已结束" in body["message"] and "session has ended" in body["message_en"]
+    page = c.get("/plan")
+    assert page.status_code == 302 and page.headers["Location"].startswith("/login")
+
+
+def _last_audit(url, action, name):
+    return one(
+        url,
+        "SELECT user_name, detail FROM audit_log WHERE action = %s AND target = %s"
+        " ORDER BY id DESC LIMIT 1",
+        (action, f"user:{name}"),
+    )
+
+
+def test_logout_kills_a_copied_cookie(clients, world, url, account):
+    c = _browser(clients, *account)
+    thief = _copy(clients, c)
+    assert thief.get(f"/api/v1/members/{world.m_in}").status_code == 200
+    assert c.post("/logout", data={"csrf_token": _csrf(c)}).status_code == 302
+    _ended(thief, world)
+    _ended(c, world, said=False)  # its own cookie went with the logout
+
+
+def test_logout_ends_every_session_and_token_of_the_account(clients, world, url, account):
+    name, password = account
+    desk, phone = _browser(clients, name, password), _browser(clients, name, password)
+    script = authorized(clients["app"].test_client(), _token(url, name))
+    assert _live(desk) and _live(phone) and _live(script)
+    assert desk.post("/logout", data={"csrf_token": _csrf(desk)}).status_code == 302
+    _ended(desk, world, said=False)
+    for c in (phone, script):
+        _ended(c, world)
+    who, detail = _last_audit(url, "logout", name)
+    assert who == name and detail["sessions"] == 2 and detail["tokens"] == 1
+    assert _live(_browser(clients, name, password))  # logging in again works
+
+
+def test_disable_ends_everything_and_enable_revives_nothing(clients, world, url, account):
+    name, password = account
+    c = _browser(clients, name, password)
+    thief = _copy(clients, c)
+    script = authorized(clients["app"].test_client(), _token(url, name))
+    assert _live(c) and _live(thief) and _live(script)
+    _cli(url, "users", "disable", name)
+    for x in (c, thief, script):
+        _ended(x, world)
+    _, detail = _last_audit(url, "disable_user", name)
+    assert detail["sessions"] == 1 and detail["tokens"] == 1
+    _cli(url, "users", "enable", name)
+    for x in (c, thief, script):  # the old session and token stay dead
+        _ended(x, world, said=False)
+    assert _live(_browser(clients, name, password))
+
+
+def test_a_new_password_ends_every_session_and_token(clients, world, url, account):
+    name, password = account
+    c = _browser(clients, name, password)
+    script = authorized(clients["app"].test_client(), _token(url, name))
+    out = _cli(url, "users", "password", name)
+    assert "1 sessions and 1 tokens ended" in out
+    _ended(c, world)
+    _ended(script, world)
+    assert _login(clients["app"].test_client(), name, password).status_code == 401
+    _, detail = _last_audit(url, "set_password", name)
+    assert detail["sessions"] == 1 and detail["tokens"] == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [("viewer", "s"), ("org_admin", "b"), ("secretary", "s")],
+    ids=["role", "scope", "role-and-scope"],
+)
+def test_a_role_or_scope_change_ends_every_session_and_token(clients, world, url, account, change):
+    name, password = account
+    c = _browser(clients, name, password)
+    script = authorized(clients["app"].test_client(), _token(url, name))
+    role, scope = change
+    _cli(url, "users", "role", name, role, "--scope", getattr(world, scope))
+    _ended(c, world)
+    _ended(script, world)
+    _, detail = _last_audit(url, "set_role", name)
+    assert detail["before"]["role"] == "org_admin" and detail["after"]["role"] == role
+    assert detail["sessions"] == 1 and detail["tokens"] == 1
+    c = _browser(clients, name, password)
+    assert c.get("/api/v1/me").get_json()["role"] == role
+
+
+def test_the_same_role_and_scope_again_ends_nothing(clients, world, url, account):
+    name, password = account
+    c = _browser(clients, name, password)
+    out = _cli(url, "users", "role", name, "org_admin", "--scope", world.s)
+    assert "unchanged" in out and _live(c)
+
+
+def test_an_expired_session_is_refused(clients, world, url, account):
+    name, password = account
+    c = _browser(clients, name, password)
+    assert _live(c)
+    with psycopg2.connect(libpq_dsn(url)) as conn, conn.cursor() as cur:
+        cur.execute(
+            "UPDATE sessions SET expires_at = now() - interval '1 second'"
+            " WHERE user_id = (SELECT id FROM users WHERE name = %s)",
+            (name,),
+        )
+    conn.close()
+    _ended(c, world)
+
+
+def test_sessions_last_eight_hours_and_store_only_a_hash(clients, url, account):
+    name, password = account
+    c = _browser(clients, name, password)
+    from flask.sessions import SecureCookieSessionInterface
+
+    app = clients["app"]
+    serializer = SecureCookieSessionInterface().get_signing_serializer(app)
+    sid = serializer.loads(c.get_cookie("mapsvc_session").value)["sid"]
+    # the cookie holds the session's id and CSRF token, nothing about the account
+    assert set(serializer.loads(c.get_cookie("mapsvc_session").value)) <= {
+        "sid",
+        "csrf",
+        "_permanent",
+    }
+    hours, stored, found = one(
+        url,
+        "SELECT extract(epoch FROM expires_at - created_at) / 3600, token_hash,"
+        " (SELECT count(*) FROM sessions x WHERE x::text LIKE %s)"
+        " FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = %s)",
+        (f"%{sid}%", name),
+    )
+    assert round(hours, 3) == 8 and len(stored) == 64 and found == 0
+
+
+def test_last_seen_is_written_at_most_once_a_minute(clients, url, account):
+    name, password = account
+    c = _browser(clients, name, password)
+
+    def seen_at(ago: str | None = None):
+        with psycopg2.connect(libpq_dsn(url)) as conn, conn.cursor() as cur:
+            if ago:
+                cur.execute(
+                    "UPDATE sessions SET last_seen_at = now() - %s::interval"
+                    " WHERE user_id = (SELECT id FROM users WHERE name = %s)",
+                    (ago, name),
+                )
+            cur.execute(
+                "SELECT last_seen_at FROM sessions"
+                " WHERE user_id = (SELECT id FROM users WHERE name = %s)",
+                (name,),
+            )
+            (at,) = cur.fetchone()
+        conn.close()
+        return at
+
+    before = seen_at("30 seconds")
+    assert _live(c) and seen_at() == before
+    before = seen_at("2 minutes")
+    assert _live(c) and seen_at() > before
+
+
+def test_a_cookie_of_the_old_kind_logs_nobody_in(clients, url, account):
+    # before 0010 the cookie named the user ({uid, gen, at}); such a cookie, even signed with
+    # the service's key, is nobody now
+    c = clients["app"].test_client()
+    uid = one(url, "SELECT id FROM users WHERE name = %s", (account[0],))[0]
+    with c.session_transaction() as s:
+        s.update({"uid": uid, "gen": 1, "at": 2_000_000_000, "csrf": "x"})
+    assert c.get("/api/v1/me").status_code == 401
+
+
+def test_logging_in_again_ends_the_browsers_previous_session(clients, url, account):
+    name, password = account
+    c = _browser(clients, name, password)
+    before = _copy(clients, c)
+    assert _login(c, name, password).status_code == 302  # the same browser logs in again
+    assert _live(c) and not _live(before)
+
+
+def test_csrf_missing_or_from_another_origin_is_refused_and_writes_nothing(
+    clients, world, url, account
+):
+    c = _browser(clients, *account)
+    csrf = _csrf(c)
+    before = count(url, "party_orgs")
+    body = {
+        "code": "X" + uuid.uuid4().hex[:10].upper(),
+        "name": "跨站测试",
+        "level": "branch",
+        "category": "community",
+        "parent_code": world.b_parent,
+    }
+    for headers in (
+        {},
+        {"X-CSRF-Token": "forged"},
+        {"X-CSRF-Token": csrf, "Origin": "https://evil.example"},
+    ):
+        body = _refused_4xx(c.post("/api/v1/orgs", json=body, headers=headers))
+        body = {k: v for k, v in body.items() if k in ("code", "name")} | {
+            "level": "branch",
+            "category": "community",
+            "parent_code": world.b_parent,
+            "code": "X" + uuid.uuid4().hex[:10].upper(),
+        }
+    assert count(url, "party_orgs") == before
+    # logging out needs the token too: a cross-site form cannot end someone's sessions
+    assert c.post("/logout").status_code == 403 and _live(c)
+
+
+def test_a_kiosk_link_session_ends_with_its_token(clients, url):
+    from mapsvc.access import accounts
+    from mapsvc.infra.db import cursor
+
+    name = f"kiosk-{uuid.uuid4().hex[:8]}"
+    with cursor(url) as cur:
+        accounts.add_user(cur, name, "kiosk", None, None)
+        token = accounts.issue_token(cur, name)
+        token_id = accounts.token_info(cur, token)["id"]
+    c = clients["app"].test_client()
+    assert c.get(f"/api/v1/me?kiosk={token}").status_code == 302
+    assert c.get("/api/v1/me").get_json()["role"] == "kiosk"
+    out = _cli(url, "tokens", "revoke", str(token_id))
+    assert "1 sessions it opened ended" in out
+    assert c.get("/api/v1/me").status_code == 401
+    (detail,) = one(
+        url,
+        "SELECT detail FROM audit_log WHERE action = 'revoke_token' AND target = %s",
+        (f"token:{token_id}",),
+    )
+    assert detail["user"] == name and detail["sessions"] == 1
+
+
+# ------------------------------------------------------------------ (d) open redirects
+# tests/api/test_hardening.py logs in with /%09/evil.example/x, //evil.example/x,
+# /\\evil.example, https://evil.example/ and CR/LF targets; these add the rest
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/\\\\evil.example",
+        "\\\\evil.example",
+        "/\\/evil.example",
+        "//evil.example",
+        "///evil.example",
+        "/\n/evil.example",
+        "/\r\n/evil.example",
+        " //evil.example",
+        "javascript:alert(1)",
+        "http:evil.example",
+        "/%2F/evil.example",
+        "/\u3000/evil.example",
+        "",
+    ],
+)
+def test_after_login_the_browser_stays_on_the_site(clients, account, target):
+    c = clients["app"].test_client()
+    page = c.get("/login", query_string={"next": target})
+    assert page.status_code == 200
+    res = _login(c, *account, next_=target)
+    assert res.status_code == 302, res.status_code
+    location = res.headers["Location"]
+    parts = urlsplit(location)
+    assert not parts.scheme and not parts.netloc, location  # a path on this site
+    assert location.startswith("/") and not location.startswith(("//", "/\\")), location
+    assert not any(ch in location for ch in "\r\n\t\\\u3000 "), location
+
+
+def test_pages_send_strangers_to_login_with_a_local_next(clients):
+    res = clients["anonymous"].get("//evil.example/plan")
+    assert res.status_code in (302, 404)
+    if res.status_code == 302:
+        assert res.headers["Location"].startswith("/login")
