@@ -25,18 +25,12 @@ import pytest
 
 from mapsvc.access import area_prefix
 from mapsvc.infra.db import libpq_dsn
-from tests.api.test_access import (  # noqa: F401 (fixtures: url, world, clients)
-    MATRIX,
-    READS,
-    ROLES,
-    WRITES,
-    call,
-    clients,
-    rows,
-    url,
-    world,
-)
+from tests.api import test_access
+from tests.api.test_access import READS, ROLES, rows
 from tests.conftest import authorized
+
+# test_access's database, world (street S, branch B, members inside and outside) and clients
+url, world, clients = test_access.url, test_access.world, test_access.clients
 
 STALE = 2_000_000_000  # a version no record has: a write that gets this far answers 412
 
