@@ -381,30 +381,43 @@ def users_add(
         click.echo(password)
 
 
+def _ended(ended: dict) -> str:
+    """How many sessions and tokens a change ended, for the operator."""
+    return (
+        f"结束会话 {ended['sessions']} 个、令牌 {ended.get('tokens', 0)} 个 / "
+        f"{ended['sessions']} sessions and {ended.get('tokens', 0)} tokens ended"
+    )
+
+
 def _set_active(name: str, active: bool) -> None:
     from mapsvc.access import accounts
     from mapsvc.infra.db import cursor
 
     with cursor(database_url()) as cur:
-        if not accounts.set_active(cur, name, active):
+        ended = accounts.set_active(cur, name, active)
+        if ended is None:
             _fail(f"没有用户 {name} / no user named {name}")
         action = "enable_user" if active else "disable_user"
-        accounts.record_audit(cur, None, action, f"user:{name}", _cli_actor())
-    state = "已启用 / enabled" if active else "已停用，其会话已注销 / disabled, sessions ended"
-    click.echo(f"{name}: {state}")
+        accounts.record_audit(cur, None, action, f"user:{name}", {**ended, **_cli_actor()})
+    state = (
+        "已启用，原有令牌不会恢复 / enabled, with no session or token (issue new tokens)"
+        if active
+        else "已停用 / disabled"
+    )
+    click.echo(f"{name}: {state}; {_ended(ended)}")
 
 
 @users.command("disable")
 @click.argument("name")
 def users_disable(name: str) -> None:
-    """Disable an account: its sessions end and its tokens stop working at once."""
+    """Disable an account: every session and token of it ends at once."""
     _set_active(name, False)
 
 
 @users.command("enable")
 @click.argument("name")
 def users_enable(name: str) -> None:
-    """Enable a disabled account again."""
+    """Enable a disabled account again; it starts with no session and no token."""
     _set_active(name, True)
 
 
@@ -412,7 +425,7 @@ def users_enable(name: str) -> None:
 @click.argument("name")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def users_password(name: str, password_stdin: bool) -> None:
-    """Set a new password (printed once when generated); every session of the account ends."""
+    """Set a new password (printed once when generated); every session and token ends."""
     from mapsvc.access import accounts
     from mapsvc.infra.db import cursor
     from mapsvc.records.validation import Invalid
@@ -420,13 +433,44 @@ def users_password(name: str, password_stdin: bool) -> None:
     password = sys.stdin.read().rstrip("\r\n") if password_stdin else accounts.generate_password()
     try:
         with cursor(database_url()) as cur:
-            accounts.set_password(cur, name, password)
-            accounts.record_audit(cur, None, "set_password", f"user:{name}", _cli_actor())
+            ended = accounts.set_password(cur, name, password)
+            accounts.record_audit(
+                cur, None, "set_password", f"user:{name}", {**ended, **_cli_actor()}
+            )
     except Invalid as exc:
         _fail_invalid(exc)
-    click.echo(f"已为 {name} 设置新密码 / new password set for {name}")
+    click.echo(f"已为 {name} 设置新密码 / new password set for {name}; {_ended(ended)}")
     if not password_stdin:
         click.echo(password)
+
+
+@users.command("role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(_ROLES))
+@click.option("--scope", "scope_code", default=None, help="Code of the org the role covers.")
+@click.option(
+    "--grid", "grid_codes", multiple=True, help="A grid worker's grid code (repeat for several)."
+)
+def users_role(name: str, role: str, scope_code: str | None, grid_codes: tuple[str, ...]) -> None:
+    """Give an account a new role, scope or grids; every session and token of it ends."""
+    from mapsvc.access import accounts
+    from mapsvc.infra.db import cursor
+    from mapsvc.records.validation import Invalid
+
+    try:
+        with cursor(database_url()) as cur:
+            change = accounts.set_role(cur, name, role, scope_code, grid_codes)
+            if change["changed"]:
+                accounts.record_audit(
+                    cur, None, "set_role", f"user:{name}", {**change, **_cli_actor()}
+                )
+    except Invalid as exc:
+        _fail_invalid(exc)
+    if not change["changed"]:
+        click.echo(f"{name}: 角色与范围未变 / role and scope unchanged")
+        return
+    scope = f", 范围 scope {change['after']['scope']}" if change["after"]["scope"] else ""
+    click.echo(f"{name}: {role}{scope}; {_ended(change)}")
 
 
 @users.command("list")
@@ -498,10 +542,16 @@ def tokens_revoke(token_id: int) -> None:
     from mapsvc.infra.db import cursor
 
     with cursor(database_url()) as cur:
-        if not accounts.revoke_token(cur, token_id):
+        ended = accounts.revoke_token(cur, token_id)
+        if ended is None:
             _fail(f"没有未吊销的令牌 {token_id} / no unrevoked token {token_id}")
-        accounts.record_audit(cur, None, "revoke_token", f"token:{token_id}", _cli_actor())
-    click.echo(f"令牌 {token_id} 已吊销 / token {token_id} revoked")
+        accounts.record_audit(
+            cur, None, "revoke_token", f"token:{token_id}", {**ended, **_cli_actor()}
+        )
+    click.echo(
+        f"令牌 {token_id} 已吊销，结束其打开的会话 {ended['sessions']} 个 / token {token_id} "
+        f"revoked, {ended['sessions']} sessions it opened ended"
+    )
 
 
 @main.command("audit")

@@ -1,9 +1,11 @@
-"""Accounts, API tokens and the audit log: the service functions (each takes a cursor).
+"""Accounts, API tokens, sessions and the audit log: the service functions (each takes a cursor).
 
 mapsvc.access enforces them on every request. Passwords are hashed with
-Argon2id (argon2-cffi); API tokens are random (secrets.token_urlsafe(32)) and only their
-SHA-256 is stored, so the database never holds a usable token. The audit log is append-only
-(a trigger refuses UPDATE, DELETE and TRUNCATE).
+Argon2id (argon2-cffi); API tokens and session ids are random (secrets.token_urlsafe(32)) and
+only their SHA-256 is stored, so the database never holds a usable one. Disabling an account,
+a new password, a new role or scope, and logging out end every session and token of the
+account at once (their rows are kept, revoked, for the audit); enabling it again revives none.
+The audit log is append-only (a trigger refuses UPDATE, DELETE and TRUNCATE).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024  # hashing is deliberately slow; do not hash megabytes
 MAX_TOKEN_DAYS = 3650
+SESSION_SECONDS = 8 * 3600  # a working day from login; then the session is refused
+MAX_USER_AGENT = 512
 
 _hasher = PasswordHasher()  # Argon2id, the library's current recommended parameters
 # verified against when the user is unknown, so a wrong name costs as long as a wrong password
@@ -33,7 +37,7 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 _USER_COLUMNS = (
     "u.id, u.name, u.display_name, u.role, u.scope_org_code AS scope_code, "
     "o.id AS scope_org_id, o.path::text AS scope_path, o.admin_area_code AS scope_area_code, "
-    "u.grid_codes, u.session_gen, u.active, u.created_at"
+    "u.grid_codes, u.active, u.created_at"
 )
 # an account whose scope org was dissolved or removed keeps no scope: it sees nothing personal
 _USER_FROM = "users u LEFT JOIN party_orgs o ON o.code = u.scope_org_code AND o.status = 'active'"
@@ -76,28 +80,91 @@ def get_user_by_id(cur, user_id: int) -> dict | None:
     return _one(cur)
 
 
-def set_active(cur, name: str, active: bool) -> bool:
-    """Enable or disable an account; disabling logs out its sessions. False if unknown."""
+def end_access(cur, user_id: int, why: str, tokens: bool = True) -> dict:
+    """Revoke every live session (and, unless tokens=False, every token) of the account.
+
+    Returns how many ended: {"sessions": n, "tokens": m}. The rows stay, revoked, for the audit.
+    """
     cur.execute(
-        "UPDATE users SET active = %s, session_gen = session_gen + 1 WHERE name = %s RETURNING 1",
-        (active, name),
+        "WITH s AS (UPDATE sessions SET revoked_at = now(), revoked_why = %(why)s"
+        "           WHERE user_id = %(uid)s AND revoked_at IS NULL RETURNING 1),"
+        " t AS (UPDATE api_tokens SET revoked_at = now(), revoked_why = %(why)s"
+        "       WHERE %(tokens)s AND user_id = %(uid)s AND revoked_at IS NULL RETURNING 1)"
+        " SELECT (SELECT count(*) FROM s) AS sessions, (SELECT count(*) FROM t) AS tokens",
+        {"why": why, "uid": user_id, "tokens": tokens},
     )
-    return cur.fetchone() is not None
+    return dict(_one(cur))
 
 
-def set_password(cur, name: str, password: str) -> None:
-    """A new password (logs out every session of the account). Raises Invalid."""
+def set_active(cur, name: str, active: bool) -> dict | None:
+    """Enable or disable an account; None if unknown, else what ended.
+
+    Disabling ends every session and token of the account; enabling starts it with none (the
+    tokens disabling revoked stay revoked: issue new ones).
+    """
+    cur.execute("UPDATE users SET active = %s WHERE name = %s RETURNING id", (active, name))
+    row = _one(cur)
+    if row is None:
+        return None
+    return end_access(cur, row["id"], "enabled" if active else "disabled")
+
+
+def set_password(cur, name: str, password: str) -> dict:
+    """A new password; ends every session and token of the account. Raises Invalid.
+
+    Returns what ended: {"sessions": n, "tokens": m}.
+    """
     if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise Invalid(
             [Problem.of("password", "bad_password", least=MIN_PASSWORD, most=MAX_PASSWORD)]
         )
     cur.execute(
-        "UPDATE users SET password_hash = %s, session_gen = session_gen + 1 WHERE name = %s "
-        "RETURNING 1",
+        "UPDATE users SET password_hash = %s WHERE name = %s RETURNING id",
         (_hasher.hash(password), name),
     )
-    if cur.fetchone() is None:
+    row = _one(cur)
+    if row is None:
         raise Invalid([Problem.of("name", "unknown_user", name=name)])
+    return end_access(cur, row["id"], "password")
+
+
+def _grants(role: str, scope: str | None, grids) -> dict:
+    """What an account may see, for comparing before and after a change."""
+    return {"role": role, "scope": scope, "grids": sorted(grids or ())}
+
+
+def set_role(
+    cur, name: str, role: str, scope_code: str | None, grid_codes: list[str] | tuple = ()
+) -> dict:
+    """Give the account a new role, scope or grids. Raises Invalid.
+
+    A change ends every session and token of the account (what they were given was for the old
+    role); the same role, scope and grids change nothing. Returns {"changed", "before",
+    "after", "sessions", "tokens"}.
+    """
+    user = get_user(cur, name)
+    if user is None:
+        raise Invalid([Problem.of("name", "unknown_user", name=name)])
+    grid_codes = sorted(set(grid_codes or ()))
+    problems = [] if role in ROLES else [Problem.of("role", "bad_role", roles=", ".join(ROLES))]
+    scope_id, scope_problems = _scope(cur, role, scope_code)
+    problems += scope_problems + _grid_problems(cur, role, grid_codes)
+    if problems:
+        raise Invalid(problems)
+    before = _grants(user["role"], user["scope_code"], user["grid_codes"])
+    after = _grants(role, scope_code if scope_id else None, grid_codes)
+    if before == after:
+        return {"changed": False, "before": before, "after": after, "sessions": 0, "tokens": 0}
+    cur.execute(
+        "UPDATE users SET role = %s, scope_org_code = %s, grid_codes = %s WHERE id = %s",
+        (role, after["scope"], grid_codes, user["id"]),
+    )
+    return {
+        "changed": True,
+        "before": before,
+        "after": after,
+        **end_access(cur, user["id"], "role"),
+    }
 
 
 def recent_login_failures(cur, name: str, remote_addr: str | None, seconds: int) -> tuple[int, int]:
@@ -289,11 +356,83 @@ def user_for_token(cur, token: str) -> dict | None:
     return row
 
 
-def revoke_token(cur, token_id: int) -> bool:
-    """Revoke a token by its id; False when there is no such unrevoked token."""
+def revoke_token(cur, token_id: int) -> dict | None:
+    """Revoke a token by its id, and the kiosk sessions it opened: {"user", "sessions"}, or
+    None when there is no such unrevoked token."""
     cur.execute(
-        "UPDATE api_tokens SET revoked_at = now() WHERE id = %s AND revoked_at IS NULL RETURNING 1",
-        (token_id,),
+        "WITH t AS (UPDATE api_tokens SET revoked_at = now(), revoked_why = 'revoked'"
+        "           WHERE id = %(id)s AND revoked_at IS NULL RETURNING id, user_id),"
+        " s AS (UPDATE sessions SET revoked_at = now(), revoked_why = 'token_revoked'"
+        "       WHERE via_token_id IN (SELECT id FROM t) AND revoked_at IS NULL RETURNING 1)"
+        " SELECT u.name AS user, (SELECT count(*) FROM s) AS sessions"
+        " FROM t JOIN users u ON u.id = t.user_id",
+        {"id": token_id},
+    )
+    return _one(cur)
+
+
+# ------------------------------------------------------------------ sessions
+_SESSION_USER = (
+    f"WITH found AS (SELECT {_USER_COLUMNS}, s.id AS session_id, s.last_seen_at "
+    f"FROM sessions s JOIN {_USER_FROM} ON s.user_id = u.id "
+    "WHERE s.token_hash = %(token_hash)s AND s.revoked_at IS NULL AND s.expires_at > now() "
+    "AND u.active), "
+    "touched AS (UPDATE sessions s SET last_seen_at = now() FROM found "
+    "WHERE s.id = found.session_id AND found.last_seen_at < now() - interval '1 minute') "
+    "SELECT * FROM found"
+)
+
+
+def open_session(
+    cur,
+    user_id: int,
+    user_agent: str | None = None,
+    remote_addr: str | None = None,
+    via_token_id: int | None = None,
+) -> tuple[str, int]:
+    """A new session for the account: (its id for the cookie, shown only now; its row id).
+
+    It lasts SESSION_SECONDS, and no longer than the token that opened it (kiosks).
+    """
+    token = secrets.token_urlsafe(32)
+    cur.execute(
+        "INSERT INTO sessions (user_id, token_hash, via_token_id, expires_at, user_agent,"
+        " remote_addr) VALUES (%(uid)s, %(hash)s, %(via)s, LEAST(now() + make_interval("
+        "secs => %(secs)s), (SELECT expires_at FROM api_tokens WHERE id = %(via)s)),"
+        " %(ua)s, %(addr)s) RETURNING id",
+        {
+            "uid": user_id,
+            "hash": hash_token(token),
+            "via": via_token_id,
+            "secs": SESSION_SECONDS,
+            "ua": (user_agent or None) and user_agent[:MAX_USER_AGENT],
+            "addr": remote_addr,
+        },
+    )
+    return token, _one(cur)["id"]
+
+
+def user_for_session(cur, token: str) -> dict | None:
+    """The active user of a live (unexpired, unrevoked) session, with its session_id; else None.
+
+    Marks the session as seen now (at most once a minute).
+    """
+    if not isinstance(token, str) or not 1 <= len(token) <= 256:
+        return None
+    # one prepared statement, as for tokens: it runs before every request of a browser
+    sqlmod.execute(cur, _SESSION_USER, {"token_hash": hash_token(token)})
+    row = _one(cur)
+    if row is not None:
+        row.pop("last_seen_at")
+    return row
+
+
+def end_session(cur, token: str, why: str) -> bool:
+    """Revoke one session by the id its cookie holds; False when it was not live."""
+    cur.execute(
+        "UPDATE sessions SET revoked_at = now(), revoked_why = %s"
+        " WHERE token_hash = %s AND revoked_at IS NULL RETURNING 1",
+        (why, hash_token(token)),
     )
     return cur.fetchone() is not None
 

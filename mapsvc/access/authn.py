@@ -1,19 +1,20 @@
 """Authentication before every view: a bearer token or the session cookie, closed by default.
 
+Either way it is one prepared statement that finds the live token or session and its active
+user together (accounts.user_for_token / user_for_session).
+
 Views are closed by default: `@public` opens one to everyone, `@aggregate` marks one that
 returns totals only (reachable by kiosk accounts, and by anyone when KIOSK_OPEN is set).
 """
 
 from __future__ import annotations
 
-import time
-
 from flask import current_app, g, redirect, request, session, url_for
 
 from mapsvc.access import accounts
 from mapsvc.access.principal import ANONYMOUS, Principal
 from mapsvc.access.scope import area_prefix
-from mapsvc.access.sessions import SESSION_SECONDS, UNSAFE_METHODS, check_csrf, start_session
+from mapsvc.access.sessions import UNSAFE_METHODS, check_csrf, start_session
 from mapsvc.domain.errors import Forbidden, NotLoggedIn
 from mapsvc.infra import db
 
@@ -28,6 +29,7 @@ def _principal_from_user(row: dict, via: str) -> Principal:
         scope_area=area_prefix(row.get("scope_area_code")),
         grid_codes=tuple(row.get("grid_codes") or ()),
         via=via,
+        session_id=row.get("session_id"),
     )
 
 
@@ -41,19 +43,13 @@ def _resolve(cur) -> Principal:
         if row is None:
             raise NotLoggedIn("token_invalid")
         return _principal_from_user(row, "token")
-    uid = session.get("uid")
-    if uid is None:
+    sid = session.get("sid")
+    if sid is None:
         return ANONYMOUS
-    started = session.get("at", 0)
-    row = accounts.get_user_by_id(cur, uid)
-    if (
-        row is None
-        or not row["active"]
-        or not isinstance(started, int | float)
-        or time.time() - started > SESSION_SECONDS
-        or session.get("gen") != row["session_gen"]
-    ):
+    row = accounts.user_for_session(cur, sid)
+    if row is None:  # logged out, revoked, expired, or the account disabled
         session.clear()
+        g.session_ended = True
         return ANONYMOUS
     return _principal_from_user(row, "session")
 
@@ -70,7 +66,7 @@ def authenticate():
         if view is None or request.endpoint == "static"
         else getattr(view, "access", "login")
     )
-    if mode == "public" and not request.headers.get("Authorization") and "uid" not in session:
+    if mode == "public" and not request.headers.get("Authorization") and "sid" not in session:
         g.principal = ANONYMOUS
         return None
     if mode == "aggregate" and request.method == "GET" and request.args.get("kiosk"):
@@ -87,7 +83,7 @@ def authenticate():
             return None
         if _wants_page():
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-        raise NotLoggedIn("login_required")
+        raise NotLoggedIn("session_ended" if g.get("session_ended") else "login_required")
     if p.role == "kiosk" and mode != "aggregate":
         raise Forbidden("kiosk_aggregate_only")
     if request.method in UNSAFE_METHODS and p.via == "session":
@@ -101,6 +97,15 @@ def _kiosk_link(cur):
     row = accounts.user_for_token(cur, request.args["kiosk"])
     if row is None or row["role"] != "kiosk":
         raise NotLoggedIn("kiosk_token_invalid")
-    start_session(row)
+    # the session ends with the token (revoked or expired)
+    session_id = start_session(cur, row, via_token_id=row["token_id"])
+    accounts.record_audit(
+        cur,
+        row["name"],
+        "kiosk_login",
+        f"user:{row['name']}",
+        {"token_id": row["token_id"], "session": session_id},
+        request.remote_addr,
+    )
     args = {k: v for k, v in request.args.items() if k != "kiosk"}
     return redirect(url_for(request.endpoint, **(request.view_args or {}), **args))

@@ -21,6 +21,7 @@ class Principal:
     scope_area: str | None = None  # division-code prefix of the scope org's area
     grid_codes: tuple[str, ...] = field(default_factory=tuple)
     via: str | None = None  # "session" or "token"
+    session_id: int | None = None  # the sessions row of a cookie login (for the audit)
 
     @property
     def is_admin(self) -> bool:

@@ -107,20 +107,29 @@ def login_post():
         if user["role"] == "kiosk":  # kiosks use tokens; nobody logs in as a screen
             accounts.record_audit(cur, None, "login_failed", f"user:{name}", {"kiosk": True}, addr)
             return _login_page("bad", 401, name)
-        accounts.record_audit(cur, name, "login", f"user:{name}", {}, addr)
-    access.start_session(user)
+        session_id = access.start_session(cur, user)
+        accounts.record_audit(cur, name, "login", f"user:{name}", {"session": session_id}, addr)
     return redirect(access.safe_next(request.form.get("next")))
 
 
 @bp.post("/logout")
 @access.public
 def logout():
-    """End the session (a form post with the CSRF token)."""
+    """Log out (a form post with the CSRF token): every session AND every API token of the
+    account ends, on every browser and script, not only this cookie (issue 13)."""
     p = access.principal()
-    if session.get("uid") is not None:
+    if p.via == "session":
         access.check_csrf()
         with db.cursor(current_app.config["DATABASE_URL"]) as cur:
-            accounts.record_audit(cur, p.name, "logout", f"user:{p.name}", {}, access.remote_addr())
+            ended = accounts.end_access(cur, p.user_id, "logout")
+            accounts.record_audit(
+                cur,
+                p.name,
+                "logout",
+                f"user:{p.name}",
+                {"session": p.session_id, **ended},
+                access.remote_addr(),
+            )
     session.clear()
     return redirect("/login")
 

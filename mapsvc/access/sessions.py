@@ -1,16 +1,21 @@
-"""Browser sessions: starting one, CSRF tokens for cookie writes, and where to go after login."""
+"""Browser sessions: starting one, CSRF tokens for cookie writes, and where to go after login.
+
+A session lives in the database (accounts.open_session); the signed cookie holds only its
+random id (`sid`) and the CSRF token, so revoking the row ends the session at once, copies of
+the cookie included.
+"""
 
 from __future__ import annotations
 
 import secrets
-import time
 from urllib.parse import urlsplit
 
 from flask import request, session, url_for
 
+from mapsvc.access import accounts
+from mapsvc.access.accounts import SESSION_SECONDS  # noqa: F401 (re-exported)
 from mapsvc.domain.errors import Forbidden
 
-SESSION_SECONDS = 8 * 3600  # a working day; the cookie is refused after this
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -33,14 +38,24 @@ def check_csrf() -> None:
         raise Forbidden("csrf_failed")
 
 
-def start_session(user: dict) -> None:
-    """Log user in on this browser: a fresh session (new CSRF token, no fixation)."""
+def start_session(cur, user: dict, via_token_id: int | None = None) -> int:
+    """Log user in on this browser: a fresh session (new id and CSRF token, no fixation); the
+    session this browser had before ends. Returns the session's row id (for the audit)."""
+    old = session.get("sid")
+    if isinstance(old, str):
+        accounts.end_session(cur, old, "replaced")
+    sid, row_id = accounts.open_session(
+        cur,
+        user["id"],
+        request.headers.get("User-Agent"),
+        request.remote_addr,
+        via_token_id,
+    )
     session.clear()
     session.permanent = True
-    session["uid"] = user["id"]
-    session["gen"] = user["session_gen"]
-    session["at"] = int(time.time())
+    session["sid"] = sid
     session["csrf"] = secrets.token_urlsafe(32)
+    return row_id
 
 
 def safe_next(target: str | None) -> str:

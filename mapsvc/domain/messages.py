@@ -674,6 +674,13 @@ MESSAGES: dict[str, Words] = {
     "report_unknown_member": Words(
         "没有 id 为 {id} 的党员", "no member with id {id}", code="unknown_member"
     ),
+    # ---------------------------------------------------------------- sessions and tokens (issue 13)
+    "session_ended": Words(
+        "会话已结束（已退出登录、账号被停用或权限变更），请重新登录",
+        "the session has ended (logged out, account disabled or its role changed): "
+        "please log in again",
+        code="unauthorized",
+    ),
 }
 
 
