@@ -394,13 +394,26 @@ def check_rules(
     if resource.kind == "orgs":
         problems += _org_tree_rules(cur, merged, current)
     problems += _area_reference_problems(cur, resource, values)
-    if resource.kind == "grids":
-        problems += _grid_rules(cur, merged)
+    # a shape is checked against its parent when either changes; an unchanged shape is the
+    # stored one, compared in the database: its GeoJSON read back is rounded, and a grid on
+    # its community's edge would seem to stick out by square metres
+    placed = current is None or bool({"geometry", "community_code", "code", "level"} & set(values))
+    stored = current if current is not None and "geometry" not in values else None
+    if resource.kind == "grids" and placed:
+        problems += _grid_rules(cur, merged, stored)
     if resource.kind == "admin_areas" and merged.get("code") and merged.get("level"):
         problems += _area_code_rules(merged)
-        if not problems and merged.get("geometry") is not None:
-            problems += _area_within_parent(cur, merged)
+        if not problems and placed and merged.get("geometry") is not None:
+            problems += _area_within_parent(cur, merged, stored)
     return problems
+
+
+def _shape_sql(record: dict, stored: dict | None, table: str) -> tuple[str, tuple]:
+    """SQL for the record's shape, and its parameters: the new one, or the stored one."""
+    if stored is not None:
+        key = "id" if stored.get("id") is not None else "code"  # grids by id, areas by code
+        return f"(SELECT geom FROM {table} WHERE {key} = %s)", (stored[key],)
+    return "ST_GeomFromWKB(%s, 4326)", (shapely.to_wkb(record["geometry"]),)
 
 
 def _reference_problems(cur, resource: Resource, values: dict) -> list[Problem]:
@@ -456,18 +469,19 @@ def _area_reference_problems(cur, resource: Resource, values: dict) -> list[Prob
     return problems
 
 
-def _area_within_parent(cur, area: dict) -> list[Problem]:
+def _area_within_parent(cur, area: dict, stored: dict | None = None) -> list[Problem]:
     """A street lies inside its district, a community inside its street (1 m² of slack)."""
     code, level = area["code"], area["level"]
     if level == "district":
         return []
     parent = code[:6] + "000000" if level in ("street", "town") else code[:9] + "000"
+    shape, args = _shape_sql(area, stored, "admin_areas")
     cur.execute(
-        """
-        SELECT ST_Area(ST_Difference(ST_GeomFromWKB(%s, 4326), geom))
+        f"""
+        SELECT ST_Area(ST_Difference({shape}, geom))
                * 111320.0 * 110540.0 * cos(radians(ST_Y(ST_PointOnSurface(geom)))) AS outside
         FROM admin_areas WHERE code = %s""",
-        (shapely.to_wkb(area["geometry"]), parent),
+        (*args, parent),
     )
     row = cur.fetchone()
     if row is None:
@@ -585,18 +599,19 @@ def _level_change_rules(cur, level: str, org_id: int) -> list[Problem]:
     return problems
 
 
-def _grid_rules(cur, grid: dict) -> list[Problem]:
+def _grid_rules(cur, grid: dict, stored: dict | None = None) -> list[Problem]:
     problems = []
     code, community = grid.get("code"), grid.get("community_code")
     if code and community and code[:12] != community:
         problems.append(Problem.of("code", "grid_code_prefix", code=code, community=community))
     if community and grid.get("geometry") is not None:
+        shape, args = _shape_sql(grid, stored, "grids")
         cur.execute(
-            """
-            SELECT ST_Area(ST_Difference(ST_GeomFromWKB(%s, 4326), geom))
+            f"""
+            SELECT ST_Area(ST_Difference({shape}, geom))
                    * 111320.0 * 110540.0 * cos(radians(ST_Y(ST_PointOnSurface(geom)))) AS outside
             FROM admin_areas WHERE code = %s""",
-            (shapely.to_wkb(grid["geometry"]), community),
+            (*args, community),
         )
         row = cur.fetchone()
         if row and row["outside"] > 1.0:

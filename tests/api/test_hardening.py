@@ -285,3 +285,26 @@ def test_health_while_the_database_is_down_says_down_and_nothing_of_the_server()
     text = res.get_data(as_text=True)
     for secret in ("127.0.0.1", "nobody", "secret", ":1", "connection", "refused"):
         assert secret not in text, (secret, text)
+
+
+# ------------------------------------------------------------------ unchanged shapes stay put
+def test_changing_a_grid_on_its_communitys_edge_keeps_its_shape_acceptable(admin, url):
+    """Its GeoJSON read back is rounded; the stored shape is what must lie inside."""
+    with psycopg2.connect(libpq_dsn(url)) as c, c.cursor() as cur:
+        cur.execute(
+            """SELECT g.id FROM grids g JOIN admin_areas a ON a.code = g.community_code
+               ORDER BY ST_Length(ST_Intersection(ST_Boundary(g.geom), ST_Boundary(a.geom)))
+                        DESC, g.id LIMIT 3"""
+        )
+        codes = [r[0] for r in cur.fetchall()]
+    c.close()
+    for code in codes:
+        got = admin.get(f"/api/v1/grids/{code}")
+        assert got.status_code == 200
+        record = got.get_json()
+        resp = admin.patch(
+            f"/api/v1/grids/{code}",
+            json={"households": (record.get("households") or 0) + 1},
+            headers={"If-Match": got.headers["ETag"]},
+        )
+        assert resp.status_code == 200, resp.get_data(as_text=True)
