@@ -649,7 +649,8 @@ MESSAGES: dict[str, Words] = {
         code="import_ended",
     ),
     "import_job_bad_id": Words(
-        "导入任务编号应为正整数：{raw}", "an import job id is a positive integer: {raw}",
+        "导入任务编号应为正整数：{raw}",
+        "an import job id is a positive integer: {raw}",
         code="not_found",
     ),
 }

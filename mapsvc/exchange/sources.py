@@ -66,9 +66,7 @@ class CsvSource(Source):
         self._stray: int | None = None
         with self._open() as fh:
             first = fh.readline()
-        self.delimiter = (
-            max(",\t;", key=first.count) if any(c in first for c in ",\t;") else ","
-        )
+        self.delimiter = max(",\t;", key=first.count) if any(c in first for c in ",\t;") else ","
         with self._open() as fh:
             header = next(csv.reader(fh, delimiter=self.delimiter), None)
         warnings: list = []

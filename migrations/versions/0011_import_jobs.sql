@@ -17,7 +17,7 @@ CREATE TABLE import_jobs (
         CHECK (status IN ('queued', 'running', 'succeeded', 'rejected', 'failed', 'cancelled')),
     progress         jsonb NOT NULL DEFAULT '{}',   -- phase, read, checked, written, total
     report           jsonb,
-    error            text,
+    error            jsonb,                         -- code, message, message_en of a failure
     cancel_requested boolean NOT NULL DEFAULT false,
     created_at       timestamptz NOT NULL DEFAULT now(),
     started_at       timestamptz,
