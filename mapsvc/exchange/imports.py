@@ -228,6 +228,12 @@ def _refused(report: dict, problems: list[Problem]) -> dict:
     return report
 
 
+def _cancelled(report: dict) -> dict:
+    report.update(status="cancelled", inserted=0, updated=0, unchanged=0)
+    report["problems"] = [_entry("row", None, Problem.of(None, "import_cancelled"))]
+    return report
+
+
 def _finish_warnings(report: dict, limits: Limits) -> None:
     report["warnings"], report["warnings_omitted"] = bounded(
         report["warnings"], limits.report_per_code
@@ -312,6 +318,8 @@ def import_file(
         scan = _scan(source, spec, limits, pace)
     except exchange.FileRefused as exc:
         return _refused(report, exc.problems)
+    except Cancelled:
+        return _cancelled(report)
     report["rows"] = scan.count
     report["timings"]["read_s"] = round(time.monotonic() - t0, 2)
     unit = source.unit
@@ -331,9 +339,7 @@ def import_file(
                 job.run(report)
             except Cancelled:
                 conn.rollback()
-                report.update(status="cancelled", inserted=0, updated=0, unchanged=0)
-                report["problems"] = [_entry(unit, None, Problem.of(None, "import_cancelled"))]
-                return report
+                return _cancelled(report)
         report["rejected"] = job.rejected
         bad = job.rejected or job.file_problems
         report["problems"], report["omitted"] = job.problem_entries()

@@ -48,6 +48,7 @@ ACTIVE = ("queued", "running")
 _ENDED_BY = {"written": "succeeded", "dry_run": "succeeded", "rejected": "rejected"}
 BEAT_S = 1.0  # heartbeat, progress and the cancel flag travel this often
 IDLE_S = 2.0  # an idle worker looks for jobs queued by other processes this often
+DOWN_S = 30.0  # and this often while the database does not answer
 
 
 @dataclass(frozen=True)
@@ -340,7 +341,9 @@ def run_job(url: str, job: dict, settings: ImportSettings) -> str:
             job["options"],
             owner=_owner_of(job),
             file_name=job["file_name"],
-            limits=imports.Limits(settings.max_rows, settings.report_per_code),
+            limits=imports.Limits(**job["options"]["limits"])
+            if "limits" in job["options"]
+            else imports.Limits(settings.max_rows, settings.report_per_code),
             progress=lambda state: beat.progress.update(state),
             cancelled=beat.cancelled.is_set,
         )
@@ -412,13 +415,14 @@ class _Pool:
 
     def loop(self) -> None:
         while True:
+            idle = IDLE_S
             try:
                 job = claim(self.url, self.settings)
-            except psycopg2.Error:
-                log.exception("import worker: cannot claim a job")
-                job = None
+            except psycopg2.Error as exc:
+                log.warning("import worker: cannot claim a job: %s", exc)
+                job, idle = None, DOWN_S
             if job is None:
-                self.wake.wait(IDLE_S)
+                self.wake.wait(idle)
                 self.wake.clear()
                 continue
             run_job(self.url, job, self.settings)

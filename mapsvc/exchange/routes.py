@@ -27,9 +27,10 @@ bp = Blueprint("imports", __name__, url_prefix="/api/v1")
 
 
 def _too_large(limit: int, size: int | None = None) -> TooLarge:
+    mb = round(limit / (1024 * 1024), 3)
     if size is None:
-        return TooLarge("upload_too_large", mb=limit / (1024 * 1024))
-    return TooLarge("import_upload_too_large", mb=limit / (1024 * 1024), size_mb=size / 1e6)
+        return TooLarge("upload_too_large", mb=mb)
+    return TooLarge("import_upload_too_large", mb=mb, size_mb=size / (1024 * 1024))
 
 
 def _settings():
@@ -64,6 +65,8 @@ def create_import():
         "crs": (form.get("crs") or "").strip() or None,
         "dry_run": params.flag(form, "dry_run"),
         "partial": params.flag(form, "partial"),
+        # the limits of the process that took the upload, whichever process runs it
+        "limits": {"max_rows": settings.max_rows, "report_per_code": settings.report_per_code},
     }
     ext = os.path.splitext(upload.filename)[1].lower()
     path = jobs.upload_path(settings, ext if re.fullmatch(r"\.[a-z0-9]{1,8}", ext) else "")

@@ -163,7 +163,9 @@ def import_settings(overrides=None) -> ImportSettings:
     overrides = overrides or {}
 
     def get(name: str, default: str) -> str:
-        return str(overrides.get(name) or os.environ.get(name) or default)
+        if overrides.get(name) is not None:
+            return str(overrides[name])
+        return os.environ.get(name) or default
 
     return ImportSettings(
         max_mb=float(get("MAPSVC_IMPORT_MAX_MB", "50")),
