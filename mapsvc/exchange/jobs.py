@@ -344,12 +344,10 @@ def run_job(url: str, job: dict, settings: ImportSettings) -> str:
             limits=imports.Limits(**job["options"]["limits"])
             if "limits" in job["options"]
             else imports.Limits(settings.max_rows, settings.report_per_code),
-            progress=lambda state: beat.progress.update(state),
+            progress=lambda state: setattr(beat, "progress", state),  # a new dict each time
             cancelled=beat.cancelled.is_set,
         )
         status = _ENDED_BY.get(report["status"], "cancelled")
-        if report["status"] == "rejected" and beat.cancelled.is_set():
-            status = "cancelled"
     except Exception as exc:  # noqa: BLE001 - whatever broke, the job ends failed, not stuck
         log.exception("import job %s failed", job["id"])
         status = "failed"
