@@ -16,17 +16,16 @@ python -m bench imports
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-
-import csv
-import resource
 
 import numpy as np
 import psycopg2
