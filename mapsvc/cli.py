@@ -212,12 +212,19 @@ def import_cmd(
     """Import GeoJSON, GeoPackage, zipped Shapefile, CSV or XLSX; all or nothing by default.
 
     Existing codes are updated, new ones inserted (members: rows with an id update that
-    member). Exit status 0 when written (or a dry run found nothing wrong), 1 when rejected.
+    member). Runs the API's import job in this process, progress on stderr; the report lists
+    the first MAPSVC_IMPORT_REPORT_PER_CODE problems of each kind and counts the rest.
+    Exit status 0 when written (or a dry run found nothing wrong), 1 when rejected.
     """
-    from mapsvc.exchange import imports
+    from mapsvc.exchange import imports, jobs
 
-    report = imports.import_file(
-        database_url(), file, kind, crs=crs, dry_run=dry_run, partial=partial
+    report = jobs.execute(
+        database_url(),
+        file,
+        kind,
+        {"crs": crs, "dry_run": dry_run, "partial": partial},
+        limits=imports.Limits.from_settings(),
+        progress=_import_progress(),
     )
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
@@ -225,6 +232,26 @@ def import_cmd(
         click.echo(imports.render_text(report))
     if report["status"] == "rejected":
         sys.exit(1)
+
+
+def _import_progress():
+    """A progress callback printing to stderr at most once a second."""
+    last = [0.0]
+
+    def show(state: dict) -> None:
+        now = time.monotonic()
+        if now - last[0] < 1.0:
+            return
+        last[0] = now
+        total = state.get("total")
+        of = f" / {total}" if total else ""
+        click.echo(
+            f"{state['phase']}: 读取 read {state['read']}{of}, 检查 checked {state['checked']}, "
+            f"写入 written {state['written']}",
+            err=True,
+        )
+
+    return show
 
 
 @main.command("export")

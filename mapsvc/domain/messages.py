@@ -681,6 +681,54 @@ MESSAGES: dict[str, Words] = {
         "please log in again",
         code="unauthorized",
     ),
+    # ---------------------------------------------------------------- import jobs
+    "import_duplicate_in_file": Words(
+        "{label} {key} 在文件中出现 {times} 次（第 {first}、{other} {unit}{more}），"
+        "每条记录只能出现一次",
+        "{name} {key} appears {times} times in the file ({unit_en} {first}, {other}{more_en}); "
+        "each record may appear once",
+        code="duplicate_in_file",
+    ),
+    "import_too_many_rows": Words(
+        "文件有 {count} {unit}数据，超过每次导入 {limit} {unit}的上限（MAPSVC_IMPORT_MAX_ROWS）："
+        "请拆分后分批导入。未写入任何数据",
+        "the file holds {count} {unit_en}, over the limit of {limit} {unit_en} per import "
+        "(MAPSVC_IMPORT_MAX_ROWS): split it and import the parts. Nothing was written",
+        code="too_many_rows",
+    ),
+    "import_upload_too_large": Words(
+        "文件大小 {size_mb:.1f} MB，超过 {mb:g} MB 的上限（MAPSVC_IMPORT_MAX_MB）："
+        "请拆分后分批导入，或在服务器上用 mapsvc import 导入",
+        "the file takes {size_mb:.1f} MB, over the {mb:g} MB limit (MAPSVC_IMPORT_MAX_MB): "
+        "split it, or import it on the server with mapsvc import",
+        code="file_too_large",
+    ),
+    "import_cancelled": Words(
+        "导入已取消，未写入任何数据", "the import was cancelled; nothing was written"
+    ),
+    "import_failed": Words(
+        "导入意外中止（{reason}），未写入任何数据，请重新上传",
+        "the import stopped unexpectedly ({reason}); nothing was written, upload it again",
+    ),
+    "import_job_running": Words(
+        "您已有一个导入任务尚未结束（编号 {id}，{file}，{status_zh}）：请等它结束或取消后再上传",
+        "you already have an import that has not ended (job {id}, {file}, {status}): wait "
+        "for it or cancel it, then upload again",
+        code="import_running",
+    ),
+    "import_job_not_found": Words(
+        "没有编号为 {id} 的导入任务", "no import job {id}", code="not_found"
+    ),
+    "import_job_ended": Words(
+        "导入任务 {id} 已结束（{status_zh}），无法取消",
+        "import job {id} has ended ({status}); it cannot be cancelled",
+        code="import_ended",
+    ),
+    "import_job_bad_id": Words(
+        "导入任务编号应为正整数：{raw}",
+        "an import job id is a positive integer: {raw}",
+        code="not_found",
+    ),
 }
 
 

@@ -28,17 +28,29 @@ secondary, 支路 local — the default —, 步行道 path). Line ends within 1
 become one vertex; lines are joined only at their ends (split crossing roads at junctions,
 as routing data normally is); then refresh_road_walks() rebuilds the precomputed walks.
 
-The report is a dict (see `import_file`); `render_text` gives the command line's version.
+Files are read and checked a page of rows at a time (PAGE_ROWS): CSV is streamed, so memory
+does not grow with the file (mapsvc.exchange.sources); what the checks need across pages is
+kept small (a key seen twice → the two rows that show it). Orgs and admin areas are checked
+whole, since a file may list a child before its parent; roads replace the network whole.
+Progress is reported and cancellation honoured between pages; everything is one transaction,
+so a cancelled import writes nothing, partial or not.
+
+The report is a dict (see `import_file`), bounded whatever the file: it lists the first
+`report_per_code` problems (and warnings) of each code and counts the rest in "omitted"
+("warnings_omitted"). `render_text` gives the command line's version.
 Exports of the same kinds: `export_kind`.
 """
 
 from __future__ import annotations
 
+import csv
+import heapq
 import math
 import os
 import re
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -49,6 +61,8 @@ from psycopg2 import sql
 from psycopg2.extras import RealDictCursor, execute_values
 
 from mapsvc.exchange import formats as exchange
+from mapsvc.exchange import sources
+from mapsvc.infra.config import import_settings
 from mapsvc.infra.db import libpq_dsn
 from mapsvc.records import service as records
 from mapsvc.records import validation
@@ -60,6 +74,8 @@ KINDS: dict[str, Resource] = IMPORTABLE
 MASKED_PHONE = re.compile(r"^1[3-9][0-9]\*{4}[0-9]{4}$")
 SNAP_M = 1.0  # road ends closer than this are one vertex
 PAGE = 2000  # rows per INSERT/UPDATE statement
+PAGE_ROWS = 5000  # rows read, checked and written at a time; progress and cancel between
+_WHOLE = ("orgs", "admin_areas")  # parents may come after their children: checked whole
 _NO_RULES = ("org_cycle_in_file", "parent_refused")  # their references say nothing more
 
 
@@ -125,6 +141,65 @@ def _entry(unit: str, number: int | None, p: Problem) -> dict:
     return out
 
 
+class Cancelled(Exception):
+    """The import was cancelled between two pages; nothing was written."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much one import may read, and how much of it its report lists."""
+
+    max_rows: int = 1_000_000
+    report_per_code: int = 100
+
+    @classmethod
+    def from_settings(cls, overrides=None) -> Limits:
+        """MAPSVC_IMPORT_MAX_ROWS and MAPSVC_IMPORT_REPORT_PER_CODE (mapsvc.infra.config)."""
+        s = import_settings(overrides)
+        return cls(max_rows=s.max_rows, report_per_code=s.report_per_code)
+
+
+class Entries:
+    """Problems (or warnings) for a report: the first `per_code` of each code, by row; the
+    rest only counted. Memory and size stay bounded however many rows go wrong."""
+
+    def __init__(self, per_code: int):
+        """Keep per_code entries of each code."""
+        self.per_code = max(0, per_code)
+        self._kept: dict[str, list] = defaultdict(list)  # code → max-heap on (row, seq)
+        self.omitted: Counter = Counter()
+        self._seq = 0
+
+    def add(self, entry: dict) -> None:
+        """One entry; entries without a row or feature sort first."""
+        self._seq += 1
+        number = entry.get("row", entry.get("feature"))
+        order = (-1 if number is None else number, self._seq)
+        heap = self._kept[entry["code"]]
+        heapq.heappush(heap, ((-order[0], -order[1]), entry))
+        if len(heap) > self.per_code:
+            heapq.heappop(heap)  # the latest in the file goes; it is counted instead
+            self.omitted[entry["code"]] += 1
+
+    def extend(self, entries: Iterable[dict]) -> None:
+        """Several entries."""
+        for e in entries:
+            self.add(e)
+
+    def listed(self) -> list[dict]:
+        """The kept entries in file order."""
+        kept = [k for heap in self._kept.values() for k in heap]
+        kept.sort(key=lambda k: (-k[0][0], -k[0][1]))
+        return [e for _, e in kept]
+
+
+def bounded(entries: list[dict], per_code: int) -> tuple[list[dict], dict]:
+    """entries cut to per_code of each code, and how many of each were left out."""
+    out = Entries(per_code)
+    out.extend(entries)
+    return out.listed(), dict(out.omitted)
+
+
 def _new_report(kind: str, name: str, *, dry_run: bool, partial: bool) -> dict:
     return {
         "kind": kind,
@@ -140,7 +215,9 @@ def _new_report(kind: str, name: str, *, dry_run: bool, partial: bool) -> dict:
         "dry_run": dry_run,
         "partial": partial,
         "problems": [],
+        "omitted": {},
         "warnings": [],
+        "warnings_omitted": {},
         "timings": {},
     }
 
@@ -149,6 +226,38 @@ def _refused(report: dict, problems: list[Problem]) -> dict:
     report["problems"] = [_entry("row", None, p) for p in problems]
     report["status"] = "rejected"
     return report
+
+
+def _cancelled(report: dict) -> dict:
+    report.update(status="cancelled", inserted=0, updated=0, unchanged=0)
+    report["problems"] = [_entry("row", None, Problem.of(None, "import_cancelled"))]
+    return report
+
+
+def _finish_warnings(report: dict, limits: Limits) -> None:
+    report["warnings"], report["warnings_omitted"] = bounded(
+        report["warnings"], limits.report_per_code
+    )
+
+
+class Pace:
+    """How an import tells of its progress and learns it was cancelled (between pages)."""
+
+    def __init__(self, progress: Callable[[dict], None] | None, cancelled):
+        """progress(dict of phase, read, checked, written, total); cancelled() → bool."""
+        self._progress, self._cancelled = progress, cancelled
+        self.state = {"phase": "reading", "read": 0, "checked": 0, "written": 0, "total": None}
+
+    def tell(self, **changes) -> None:
+        """Update the progress and pass it on."""
+        self.state.update(changes)
+        if self._progress is not None:
+            self._progress(dict(self.state))
+
+    def check(self) -> None:
+        """Raise Cancelled when the import has been cancelled."""
+        if self._cancelled is not None and self._cancelled():
+            raise Cancelled()
 
 
 # ------------------------------------------------------------------------- the service
@@ -162,20 +271,29 @@ def import_file(
     partial: bool = False,
     filename: str | None = None,
     authorize=None,
+    limits: Limits | None = None,
+    progress: Callable[[dict], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> dict:
     """Import a file; returns the report.
 
     authorize(cur, kind, [(record as it is or None, new values)]) → indexes refused: the
     caller's access rules (the command line passes none; the API passes the account's scope).
+    limits: rows allowed, problems listed per code (default: the settings). progress(dict)
+    is told of each page; cancelled() is asked between pages (then status "cancelled").
 
     {"kind", "file", "format", "crs", "rows", "inserted", "updated", "rejected",
-     "status": "written" | "rejected" | "dry_run", "dry_run", "partial",
+     "status": "written" | "rejected" | "dry_run" | "cancelled", "dry_run", "partial",
      "problems": [{"row" or "feature", "field", "code", "message", "message_en"}],
-     "warnings": [...same shape...], "timings": {"read_s", "check_s", "write_s", "total_s"}}
+     "omitted": {code: how many more problems of that code},
+     "warnings": [...same shape...], "warnings_omitted": {...},
+     "timings": {"read_s", "check_s", "write_s", "total_s"}}
     "rejected" counts the rows refused; when status is "rejected" nothing was written
     (inserted and updated are 0). A dry run reports what would be inserted and updated.
     """
     t0 = time.monotonic()
+    limits = limits or Limits.from_settings()
+    pace = Pace(progress, cancelled)
     report = _new_report(
         kind, filename or os.path.basename(str(path)), dry_run=dry_run, partial=partial
     )
@@ -195,28 +313,38 @@ def import_file(
             ],
         )
     try:
-        table = exchange.read_table(path, spec, crs=crs, filename=filename)
+        source = sources.open_source(path, spec, crs=crs, filename=filename)
+        report.update(format=source.format, crs=source.crs.name)
+        scan = _scan(source, spec, limits, pace)
     except exchange.FileRefused as exc:
         return _refused(report, exc.problems)
-    report.update(format=table.format, crs=table.crs.name, rows=len(table.rows))
+    except Cancelled:
+        return _cancelled(report)
+    report["rows"] = scan.count
     report["timings"]["read_s"] = round(time.monotonic() - t0, 2)
-    if not table.rows:
-        report["warnings"] = [_entry(table.unit, None, w) for w in table.warnings]
+    unit = source.unit
+    if not scan.count:
+        report["warnings"] = [_entry(unit, None, w) for w in source.warnings]
         return _refused(
             report, [Problem(None, "no_rows", "文件中没有数据行", "the file holds no data rows")]
         )
     conn = psycopg2.connect(libpq_dsn(url))
     try:
         with conn.cursor(cursor_factory=RealDictCursor) as cur:
-            job = (_RoadImport if kind == "roads" else _RecordImport)(cur, spec, table, partial)
+            job = (_RoadImport if kind == "roads" else _RecordImport)(
+                cur, spec, source, partial, limits=limits, pace=pace, scan=scan
+            )
             job.authorize = authorize
-            job.run(report)
-        bad = [it for it in job.items if it.problems]
-        report["rejected"] = len(bad)
-        bad = bad or job.file_problems
-        report["problems"] = job.problem_entries()
+            try:
+                job.run(report)
+            except Cancelled:
+                conn.rollback()
+                return _cancelled(report)
+        report["rejected"] = job.rejected
+        bad = job.rejected or job.file_problems
+        report["problems"], report["omitted"] = job.problem_entries()
         report["warnings"] = [
-            _entry(table.unit, None, w) for w in table.warnings
+            _entry(unit, None, w) for w in source.warnings
         ] + job.warning_entries()
         written = report["inserted"] + report["updated"]
         if bad and (not partial or not written):
@@ -224,12 +352,15 @@ def import_file(
             report.update(status="rejected", inserted=0, updated=0, unchanged=0)
             report.pop("vertices", None)
             report.pop("walks", None)
+            _finish_warnings(report, limits)
             return report
-        report["warnings"] += [_entry(table.unit, None, w) for w in job.after_warnings]
+        report["warnings"] += [_entry(unit, None, w) for w in job.after_warnings]
+        _finish_warnings(report, limits)
         if dry_run:
             conn.rollback()
             report["status"] = "dry_run"
         else:
+            pace.tell(phase="committing")
             try:
                 conn.commit()
             except psycopg2.Error as exc:
@@ -256,6 +387,73 @@ def import_file(
 
 
 @dataclass
+class Scan:
+    """What one pass over the whole file found: rows, and the keys it holds more than once."""
+
+    count: int = 0
+    dups: dict = field(default_factory=dict)  # key → [first row, second row, times]
+
+
+def _key_of(kf: Field, values: dict):
+    """A row's key (code or id) as the first pass sees it; None when it has none to compare."""
+    raw = values.get(kf.name)
+    if blank(raw):
+        return None
+    if kf.name == "id" and blank(values.get("version")):
+        return None  # refused on its own (id_without_version), never matched
+    try:
+        return validation.filter_value(kf, raw)
+    except validation.Invalid:
+        return None
+
+
+def _scan(source: sources.Source, spec: Resource, limits: Limits, pace: Pace) -> Scan:
+    """Count the rows (refused past the limit) and find keys held twice: O(rows) time, and
+    memory for one key → first row map, not for the rows."""
+    names = {f.name for f in spec.fields}
+    kf = None
+    if spec is not ROADS:
+        kf = spec.field("code") if "code" in names else spec.field("id")
+        if kf.name not in source.columns.values():
+            kf = None
+    scan, first = Scan(), {}
+    try:
+        for page in source.pages(PAGE_ROWS):
+            pace.check()
+            scan.count += len(page)
+            pace.tell(read=scan.count)
+            for row in page if kf is not None else ():
+                key = _key_of(kf, row.values)
+                if key is None:
+                    continue
+                seen = first.setdefault(key, row.number)
+                if seen != row.number:
+                    d = scan.dups.setdefault(key, [seen, row.number, 1])
+                    d[2] += 1
+    except csv.Error as exc:
+        raise exchange.refuse(
+            "unreadable_file",
+            f"无法按 CSV 格式读取该文件：{exc}",
+            f"the file cannot be read as CSV: {exc}",
+        ) from None
+    if scan.count > limits.max_rows:
+        raise exchange.FileRefused(
+            [
+                Problem.of(
+                    None,
+                    "import_too_many_rows",
+                    count=scan.count,
+                    limit=limits.max_rows,
+                    unit="行" if source.unit == "row" else "个要素",
+                    unit_en="rows" if source.unit == "row" else "features",
+                )
+            ]
+        )
+    pace.tell(total=scan.count)
+    return scan
+
+
+@dataclass
 class _Item:
     """One row of the file on its way in."""
 
@@ -274,11 +472,14 @@ class _Item:
 
 
 class _Job:
-    items: list[_Item]
+    items: list[_Item]  # the page being checked and written
 
-    def __init__(self, cur, resource: Resource, table: exchange.Table, partial: bool):
+    def __init__(self, cur, resource: Resource, table, partial: bool, *, limits, pace, scan):
         self.cur, self.resource, self.table, self.partial = cur, resource, table, partial
-        self.items = [_Item(row) for row in table.rows]
+        self.limits, self.pace, self.scan = limits, pace, scan
+        self.items = []
+        self.problems = Entries(limits.report_per_code)
+        self.rejected = 0  # rows refused, over all pages
         self.warnings: list[tuple[int | None, Problem]] = []
         self.file_problems: list[Problem] = []
         self.after_warnings: list[Problem] = []  # about the data as written: only if it is
@@ -298,11 +499,25 @@ class _Job:
                 )
             )
 
-    def problem_entries(self) -> list[dict]:
+    def _pages(self) -> Iterable[list[exchange.Row]]:
+        """The file a page at a time; whole for the kinds checked in file order."""
+        pages = self.table.pages(PAGE_ROWS)
+        if self.resource.kind in _WHOLE or self.resource is ROADS:
+            return [[row for page in pages for row in page]]
+        return pages
+
+    def _done(self, items: list[_Item]) -> None:
+        """Keep what the report needs of a page's rows; the rows themselves go."""
         unit = self.table.unit
-        return [_entry(unit, None, p) for p in self.file_problems] + [
-            _entry(unit, it.row.number, p) for it in self.items for p in it.problems
-        ]
+        for it in items:
+            if it.problems:
+                self.rejected += 1
+                self.problems.extend(_entry(unit, it.row.number, p) for p in it.problems)
+
+    def problem_entries(self) -> tuple[list[dict], dict]:
+        unit = self.table.unit
+        self.problems.extend(_entry(unit, None, p) for p in self.file_problems)
+        return self.problems.listed(), dict(self.problems.omitted)
 
     def warning_entries(self) -> list[dict]:
         return [_entry(self.table.unit, n, p) for n, p in self.warnings]
@@ -311,29 +526,56 @@ class _Job:
 class _RecordImport(_Job):
     """Orgs, members, grids, service points, admin areas."""
 
-    def __init__(self, cur, resource, table, partial):
-        super().__init__(cur, resource, table, partial)
+    def __init__(self, cur, resource, table, partial, **kw):
+        super().__init__(cur, resource, table, partial, **kw)
         names = {f.name for f in resource.fields}
         self.key_field = resource.field("code") if "code" in names else resource.field("id")
         self.fields = {f.name: f for f in resource.fields}
         self.ids: dict[str, int] = {}  # org code → id, for ref fields
+        self.written_orgs: set[int] = set()  # members' orgs, for the party-rule warnings
 
     # -------------------------------------------------------------- the steps
     def run(self, report: dict) -> None:
-        t = time.monotonic()
         self._columns()
+        report["timings"].update(check_s=0.0, write_s=0.0)
+        for rows in self._pages():
+            self.pace.check()
+            self.pace.tell(phase="checking")
+            self.items = [_Item(row) for row in rows]
+            self._page(report)
+            self._done(self.items)
+            if self.resource.kind == "members":
+                self.written_orgs.update(
+                    self.ids[it.values["org_code"]]
+                    for it in self.items
+                    if it.written and it.values.get("org_code") in self.ids
+                )
+            self.pace.tell(
+                checked=self.pace.state["checked"] + len(rows),
+                written=report["inserted"] + report["updated"],
+            )
+            self.items = []
+        t = time.monotonic()
+        self._party_warnings()
+        timings = report["timings"]
+        timings["check_s"] = round(timings["check_s"] + time.monotonic() - t, 2)
+        timings["write_s"] = round(timings["write_s"], 2)
+
+    def _page(self, report: dict) -> None:
+        """Check and write one page of rows (for orgs and areas: the whole file)."""
+        t = time.monotonic()
         self._keys()
         self._existing()
         self._coerce()
         todo = [it for it in self.items if not it.problems]
         self._authorize(todo, [(it.current, it.values) for it in todo])
         self._in_file_rules()
-        report["timings"]["check_s"] = round(time.monotonic() - t, 2)
+        check_s = time.monotonic() - t
         waves = defaultdict(list)
         for it in self.items:
             waves[it.wave].append(it)
         live = {it.key for it in self.items if it.key} if self.resource.kind == "orgs" else set()
-        check_s = write_s = 0.0
+        write_s = 0.0
         for w in sorted(waves):
             t = time.monotonic()
             same = [it for it in waves[w] if it.unchanged and not it.problems]
@@ -352,12 +594,8 @@ class _RecordImport(_Job):
                 n = self._write(todo, inserting=inserting)
                 report["inserted" if inserting else "updated"] += n
             write_s += time.monotonic() - t
-        t = time.monotonic()
-        self._party_warnings()
-        report["timings"]["check_s"] = round(
-            report["timings"]["check_s"] + check_s + time.monotonic() - t, 2
-        )
-        report["timings"]["write_s"] = round(write_s, 2)
+        report["timings"]["check_s"] += check_s
+        report["timings"]["write_s"] += write_s
 
     def _columns(self) -> None:
         self.cur.execute(
@@ -423,26 +661,32 @@ class _RecordImport(_Job):
                         "ones",
                     )
                 )
-        seen: dict[Any, list[_Item]] = defaultdict(list)
-        for it in self.items:
-            if it.key is not None:
-                seen[it.key].append(it)
         unit = "行" if self.table.unit == "row" else "个要素"
         unit_en = "rows" if self.table.unit == "row" else "features"
-        for key, its in seen.items():
-            if len(its) > 1:
-                where = "、".join(str(i.row.number) for i in its)
-                for i in its:
-                    i.refuse(
-                        Problem(
-                            kf.name,
-                            "duplicate_in_file",
-                            f"{kf.zh} {key} 在文件中出现 {len(its)} 次（第 {where} {unit}），"
-                            "每条记录只能出现一次",
-                            f"{kf.name} {key} appears {len(its)} times in the file ({unit_en} "
-                            f"{where.replace('、', ', ')}); each record may appear once",
-                        )
-                    )
+        for it in self.items:
+            dup = self.scan.dups.get(it.key) if it.key is not None else None
+            if dup is None:
+                continue
+            first, second, times = dup
+            # one reference, never the list of every row: the message stays O(1) in size
+            other = second if it.row.number == first else it.row.number
+            more = times > 2
+            it.refuse(
+                Problem.of(
+                    kf.name,
+                    "import_duplicate_in_file",
+                    label=kf.zh,
+                    name=kf.name,
+                    key=it.key,
+                    times=times,
+                    first=first,
+                    other=other,
+                    unit=unit,
+                    unit_en=unit_en,
+                    more="等" if more else "",
+                    more_en=" …" if more else "",
+                )
+            )
 
     def _existing(self) -> None:
         keys = sorted({it.key for it in self.items if it.key is not None})
@@ -734,14 +978,7 @@ class _RecordImport(_Job):
     def _party_warnings(self) -> None:
         if self.resource.kind != "members":
             return  # orgs are created before their members: no advice on empty branches
-        org_ids = sorted(
-            {
-                self.ids[it.values["org_code"]]
-                for it in self.items
-                if it.written and it.values.get("org_code") in self.ids
-            }
-        )
-        self.after_warnings = validation.party_rule_warnings(self.cur, org_ids)
+        self.after_warnings = validation.party_rule_warnings(self.cur, sorted(self.written_orgs))
 
 
 # ------------------------------------------------------------------------- roads
@@ -779,6 +1016,16 @@ class _RoadImport(_Job):
     """A line network replacing the roads: shared vertices where ends meet (within 1 m)."""
 
     def run(self, report: dict) -> None:
+        self.pace.check()
+        self.pace.tell(phase="checking")
+        self.items = [_Item(row) for rows in self._pages() for row in rows]
+        try:
+            self._replace(report)
+        finally:
+            self._done(self.items)
+        self.pace.tell(checked=len(self.items), written=report["inserted"])
+
+    def _replace(self, report: dict) -> None:
         t = time.monotonic()
         self._authorize(self.items, [(None, {}) for _ in self.items])
         lines: list[tuple[_Item, Any, str | None, str]] = []
@@ -931,11 +1178,13 @@ def render_text(report: dict, *, max_warnings: int = 20) -> str:
         "written": "已写入",
         "dry_run": "试导入（未写入）",
         "rejected": "已拒绝，未写入任何数据",
+        "cancelled": "已取消，未写入任何数据",
     }[status]
     head_en = {
         "written": "written",
         "dry_run": "dry run (nothing written)",
         "rejected": "rejected, nothing written",
+        "cancelled": "cancelled, nothing written",
     }[status]
     if status == "rejected" and report.get("dry_run"):
         head_zh, head_en = "试导入：会被拒绝", "dry run: would be rejected"
@@ -960,6 +1209,9 @@ def render_text(report: dict, *, max_warnings: int = 20) -> str:
             zh, en = _where(p)
             lines.append(f"{zh}{p['message']}")
             lines.append(f"  {en}{p['message_en']}")
+    for code, n in (report.get("omitted") or {}).items():
+        lines.append(f"……另有 {n} 个 {code} 问题未列出（每种问题列出前若干个）")
+        lines.append(f"  … and {n} more {code} problems not listed (the first of each are)")
     if report["warnings"]:
         lines += ["", "提示 / warnings:"]
         for p in report["warnings"][:max_warnings]:
@@ -967,6 +1219,7 @@ def render_text(report: dict, *, max_warnings: int = 20) -> str:
             lines.append(f"{zh}{p['message']}")
             lines.append(f"  {en}{p['message_en']}")
         more = len(report["warnings"]) - max_warnings
+        more += sum((report.get("warnings_omitted") or {}).values())
         if more > 0:
             lines.append(f"……另有 {more} 条提示（--json 可看全部）")
             lines.append(f"  … and {more} more warnings (--json shows them all)")

@@ -527,6 +527,46 @@ def _import_body() -> dict:
     )
 
 
+_JOB = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+def _import_paths() -> dict:
+    """Imports are jobs: upload (202), poll, list, cancel."""
+    tags = ["导入导出"]
+    cancel = {
+        "summary": "取消导入任务 / cancel an import job",
+        "tags": tags,
+        "parameters": [_JOB],
+        "responses": {"200": _JSON, "202": _JSON, "404": ERROR, "409": ERROR},
+    }
+    return {
+        "/api/v1/imports": {
+            "post": {
+                "summary": "导入文件（GeoJSON、GeoPackage、Shapefile、CSV、XLSX），"
+                "作为后台任务运行 / import a file as a background job (202: poll the job)",
+                "tags": tags,
+                "requestBody": _import_body(),
+                "responses": {"202": _JSON, "400": ERROR, "409": ERROR, "413": ERROR},
+            },
+            "get": {
+                "summary": "我的导入任务 / my import jobs (admins: all)",
+                "tags": tags,
+                "responses": {"200": _JSON},
+            },
+        },
+        "/api/v1/imports/{job_id}": {
+            "get": {
+                "summary": "导入任务：状态、进度、报告 / an import job: status, progress, report",
+                "tags": tags,
+                "parameters": [_JOB],
+                "responses": {"200": _JSON, "404": ERROR},
+            },
+            "delete": cancel,
+        },
+        "/api/v1/imports/{job_id}/cancel": {"post": cancel},
+    }
+
+
 def _other_paths() -> dict:
     """Every /api/v1 operation besides the records', without its query parameters."""
     return {
@@ -551,14 +591,7 @@ def _other_paths() -> dict:
         **_lookup_paths(),
         **_member_paths(),
         **_position_paths(),
-        "/api/v1/imports": {
-            "post": {
-                "summary": "导入文件（GeoJSON、GeoPackage、Shapefile、CSV、XLSX）/ import a file",
-                "tags": ["导入导出"],
-                "requestBody": _import_body(),
-                "responses": {"200": _JSON, "400": ERROR, "413": ERROR, "422": _JSON},
-            }
-        },
+        **_import_paths(),
         "/api/v1/openapi.json": {
             "get": {
                 "summary": "本文档 / this document",

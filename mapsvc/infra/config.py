@@ -133,3 +133,45 @@ def basemap_origins(overrides=None) -> str:
 def tile_cache_mb() -> int:
     """Memory for hot vector tiles per worker, MAPSVC_TILE_CACHE_MB (0 turns the cache off)."""
     return max(0, int(os.environ.get("MAPSVC_TILE_CACHE_MB", "64")))
+
+
+# ---------------------------------------------------------------- import jobs
+@dataclass(frozen=True)
+class ImportSettings:
+    """Limits and workers of file imports (MAPSVC_IMPORT_*)."""
+
+    max_mb: float  # an upload's size
+    max_rows: int  # data rows (or features) in one file
+    report_per_code: int  # problems of each code a report lists; the rest are counted
+    workers: int  # background import threads per process (0: jobs wait for another process)
+    stale_s: float  # a running job whose heartbeat is older than this died with its process
+    var_dir: Path  # uploads wait in var_dir/imports until their job ends
+
+    @property
+    def max_bytes(self) -> int:
+        """max_mb in bytes."""
+        return int(self.max_mb * 1024 * 1024)
+
+    @property
+    def upload_dir(self) -> Path:
+        """Where uploads wait for their job."""
+        return self.var_dir / "imports"
+
+
+def import_settings(overrides=None) -> ImportSettings:
+    """Import limits from the environment; `overrides` (the app's config) wins."""
+    overrides = overrides or {}
+
+    def get(name: str, default: str) -> str:
+        if overrides.get(name) is not None:
+            return str(overrides[name])
+        return os.environ.get(name) or default
+
+    return ImportSettings(
+        max_mb=float(get("MAPSVC_IMPORT_MAX_MB", "50")),
+        max_rows=int(get("MAPSVC_IMPORT_MAX_ROWS", "1000000")),
+        report_per_code=int(get("MAPSVC_IMPORT_REPORT_PER_CODE", "100")),
+        workers=int(get("MAPSVC_IMPORT_WORKERS", "1")),
+        stale_s=float(get("MAPSVC_IMPORT_STALE_S", "60")),
+        var_dir=Path(get("MAPSVC_VAR", str(PROJECT_ROOT / "var"))).resolve(),
+    )

@@ -31,6 +31,7 @@ from geodata import crs as crsmod
 from mapsvc.exchange import formats as exchange
 from mapsvc.exchange import imports
 from mapsvc.infra.db import engine_for, libpq_dsn
+from tests.api.import_jobs import post_import
 from tests.conftest import DEMO_SEED, _drop_database, _migrated_database, client_of
 
 GEOD = Geod(ellps="WGS84")
@@ -745,25 +746,21 @@ def test_post_imports(tmp_path, client, url, db):
 
     def post(**form):
         data = {"kind": "members", "file": (io.BytesIO(path.read_bytes()), "党员.csv"), **form}
-        return client.post("/api/v1/imports", data=data, content_type="multipart/form-data")
+        return post_import(client, data)
 
-    res = post(dry_run="true")
-    assert res.status_code == 200 and res.get_json()["status"] == "dry_run"
+    job = post(dry_run="true")
+    assert job["status"] == "succeeded" and job["report"]["status"] == "dry_run"
     assert names_in_db(db, names) == 0
-    res = post()
-    assert res.status_code == 200
-    body = res.get_json()
+    job = post()
+    assert job["status"] == "succeeded"
+    body = job["report"]
     assert (body["status"], body["inserted"], body["file"]) == ("written", 2, "党员.csv")
-    res = post()  # the same people again: members have no code, so the API can't tell
-    assert res.status_code == 200 and names_in_db(db, names) == 4
+    job = post()  # the same people again: members have no code, so the API can't tell
+    assert job["status"] == "succeeded" and names_in_db(db, names) == 4
     names2, bad = _three_good_one_bad(db, tmp_path)
-    res = client.post(
-        "/api/v1/imports",
-        content_type="multipart/form-data",
-        data={"kind": "members", "file": (io.BytesIO(bad.read_bytes()), "m.csv")},
-    )
-    assert res.status_code == 422
-    assert res.get_json()["problems"][0]["row"] == 4 and names_in_db(db, names2) == 0
+    job = post_import(client, {"kind": "members", "file": (io.BytesIO(bad.read_bytes()), "m.csv")})
+    assert job["status"] == "rejected"
+    assert job["report"]["problems"][0]["row"] == 4 and names_in_db(db, names2) == 0
     res = client.post(
         "/api/v1/imports", content_type="multipart/form-data", data={"kind": "members"}
     )
@@ -771,7 +768,6 @@ def test_post_imports(tmp_path, client, url, db):
 
 
 def test_post_imports_over_the_size_limit_is_413(tmp_path, url):
-
     client = client_of(url, {"IMPORT_MAX_BYTES": 1000})
     data = {"kind": "orgs", "file": (io.BytesIO(b"code,name\n" + b"A" * 200_000), "big.csv")}
     res = client.post("/api/v1/imports", data=data, content_type="multipart/form-data")
@@ -847,13 +843,9 @@ def test_id_card_numbers_are_dropped_never_stored(client, db):
         "所在支部编码,姓名,性别,出生年份,入党日期,党员状态,身份证号\n"
         f"{org},身份证测试,男,1980,2005-07-01,正式党员,610802198001011234\n"
     )
-    res = client.post(
-        "/api/v1/imports",
-        data={"kind": "members", "file": (io.BytesIO(text.encode()), "m.csv")},
-        content_type="multipart/form-data",
-    )
-    body = res.get_json()
-    assert res.status_code == 200 and body["inserted"] == 1, body
+    job = post_import(client, {"kind": "members", "file": (io.BytesIO(text.encode()), "m.csv")})
+    body = job["report"]
+    assert job["status"] == "succeeded" and body["inserted"] == 1, body
     codes = [w["code"] for w in body["warnings"]]
     assert "id_number_dropped" in codes and "values_without_header" not in codes
     assert "身份证号" in body["warnings"][codes.index("id_number_dropped")]["message"]
