@@ -611,9 +611,10 @@ MESSAGES: dict[str, Words] = {
         "区划代码应为 12 位数字（首位不为 0）：{area}",
         "an area code has 12 digits, the first not 0: {area}",
     ),
-    "unknown_area": Words(
+    "stats_unknown_area": Words(
         "没有代码为 {area} 的区划，其下也没有已载入的区划",
         "no area has the code {area}, and no area held lies below it",
+        code="unknown_area",
     ),
     "missing_children": Words(
         "{name}（{code}）下尚未载入{below_zh}", "no {below} loaded under {name} ({code}) yet"

@@ -306,7 +306,7 @@ def area(snap: dict, code: str | None) -> dict:
         raise BadInput("invalid_area", area=code)
     found = snap["areas"].get(code) or _virtual(snap, code)
     if found is None:
-        raise NotFound("unknown_area", area=code)
+        raise NotFound("stats_unknown_area", area=code)
     return found
 
 
