@@ -167,7 +167,15 @@ def build(url: str) -> dict:
         add_member(cur, o["b4"], "full", "M", 1991, 109.5, dest_name="西安", dest=(108.95, 34.3))
         # from 横山区 into 鱼河村, helped by its branch
         add_member(
-            cur, o["b5"], "full", "M", 1993, 110.5, dest_name="榆林", dest=(109.7, 38.1), inflow=o["b6"]
+            cur,
+            o["b5"],
+            "full",
+            "M",
+            1993,
+            110.5,
+            dest_name="榆林",
+            dest=(109.7, 38.1),
+            inflow=o["b6"],
         )
         # from 横山区 to somewhere not located
         add_member(cur, o["b5"], "probationary", "F", 2000, 110.5, dest_name="北京")
