@@ -266,3 +266,30 @@ def test_counties_without_their_city_are_added_up_under_it(server_url):
         )
     finally:
         tw.drop_database(url)
+
+
+@pytest.mark.parametrize("code", [tw.CITY, tw.YY, tw.HS, tw.S1, tw.C1, tw.C3])
+def test_coverage_and_org_coverage_take_an_area(admin, sql, code):
+    p = under(code) + "%"
+    body = admin.get(f"/api/v1/coverage?by=grid&area={code}").get_json()
+    assert sorted(u["code"] for u in body["units"]) == (
+        sql("SELECT array_agg(code ORDER BY code) FROM grids WHERE community_code LIKE %s", (p,))
+        or []
+    )
+    assert body["totals"]["population"] == sql(
+        "SELECT coalesce(sum(population), 0) FROM grids WHERE community_code LIKE %s", (p,)
+    )
+    gaps = admin.get(f"/api/v1/coverage/gaps?area={code}").get_json()
+    assert all(g["community_code"].startswith(under(code)) for g in gaps["grids"])
+    oc = admin.get(f"/api/v1/org-coverage?area={code}")
+    assert oc.status_code == 200
+    for b in oc.get_json()["undersized_branches"]:
+        assert b["admin_area_code"].startswith(under(code))
+    assert admin.get(f"/api/v1/coverage/export.xlsx?area={code}").status_code == 200
+
+
+def test_coverage_refuses_bad_and_unknown_areas(admin):
+    for path in ("/api/v1/coverage", "/api/v1/coverage/gaps", "/api/v1/org-coverage"):
+        assert admin.get(f"{path}?area=12ab").status_code == 400
+        res = admin.get(f"{path}?area=610899000000")
+        assert res.status_code == 404 and "610899000000" in res.get_json()["message"]
