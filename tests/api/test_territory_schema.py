@@ -145,7 +145,7 @@ def test_an_area_with_children_is_not_removed_but_children_first_is_fine(cur):
     for code in (CITY, YY, S1):
         add_area(cur, code)
     commit_check(cur)
-    with refused(cur) as r:
+    with refused(cur, constraint="admin_area_has_children") as r:
         cur.execute("DELETE FROM admin_areas WHERE code = %s", (YY,))
     assert YY in r.message and S1 in r.message
     # children and parent together, in either order: nothing is left orphaned

@@ -293,3 +293,21 @@ def test_coverage_refuses_bad_and_unknown_areas(admin):
         assert admin.get(f"{path}?area=12ab").status_code == 400
         res = admin.get(f"{path}?area=610899000000")
         assert res.status_code == 404 and "610899000000" in res.get_json()["message"]
+
+
+def test_the_records_api_refuses_removing_an_area_with_children(world, admin):
+    street, community = "610802003000", "610802003001"
+    conn = psycopg2.connect(libpq_dsn(world[0]))
+    try:
+        with conn, conn.cursor() as cur:
+            tw.add_area(cur, street, "street")
+            tw.add_area(cur, community, "community")
+        res = admin.delete(f"/api/v1/admin-areas/{street}")
+        assert res.status_code == 409, res.get_data(as_text=True)
+        problem = res.get_json()["errors"][0]
+        assert community in problem["message"] and community in problem["message_en"]
+        assert admin.get(f"/api/v1/admin-areas/{street}").status_code == 200
+    finally:
+        with conn, conn.cursor() as cur:
+            cur.execute("DELETE FROM admin_areas WHERE code IN (%s, %s)", (community, street))
+        conn.close()
