@@ -213,9 +213,7 @@ def test_flows_are_the_destinations_of_mobile_members_going_out(client, cur):
     )
     assert body["total"] == sum(r["n"] for r in expected.values())
     assert body["total"] == client.get("/api/v1/stats/overview").get_json()["members"]["mobile_out"]
-    assert body["origin"]["name"] == one(
-        cur, "SELECT name FROM admin_areas WHERE level = 'county'"
-    )
+    assert body["origin"]["name"] == one(cur, "SELECT name FROM admin_areas WHERE level = 'county'")
     assert "西安" in expected
 
 
