@@ -414,7 +414,7 @@ def _areas(rng, cfg: Scale, plane: Plane, city: City) -> dict:
         _area_row(
             dcode,
             P.DISTRICT_NAME,
-            "district",
+            "county",
             whole,
             sum(u["population"] for u in out["units"]),
             sum(u["households"] for u in out["units"]),

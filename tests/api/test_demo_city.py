@@ -77,7 +77,7 @@ def test_codes_are_unique_and_nested(conn):
         one(
             conn,
             """SELECT count(*) FROM admin_areas a JOIN admin_areas p ON p.code = a.parent_code
-                        WHERE (a.level IN ('street', 'town') AND p.level <> 'district')
+                        WHERE (a.level IN ('street', 'town') AND p.level <> 'county')
                            OR (a.level IN ('community', 'village') AND p.level NOT IN ('street', 'town'))
                     """,
         )
@@ -208,7 +208,7 @@ def test_members_live_inside_the_district(conn):
         """
         SELECT count(*) FROM members m JOIN party_orgs o ON o.id = m.org_id,
              admin_areas d
-        WHERE d.level = 'district' AND o.path <@ (SELECT path FROM party_orgs WHERE code = %s)
+        WHERE d.level = 'county' AND o.path <@ (SELECT path FROM party_orgs WHERE code = %s)
           AND NOT ST_Intersects(d.geom, m.home_geom)""",
         (places.DISTRICT_CODE,),
     )
