@@ -626,9 +626,16 @@ MESSAGES: dict[str, Words] = {
         code="not_a_number",
     ),
     "code_not_ascii": Words(
-        "只能用半角字母和数字（ASCII），不能用全角字符或形似的其他文字：{value} 中的"
-        " “{char}”（{point}）{hint_zh}",
+        "只能用半角字母和数字（ASCII），不能用全角字符或形似的其他文字：{value} 中有"
+        "“{char}”（{point}）",
         "must be ASCII letters and digits, not full-width characters or look-alike letters"
-        " of other scripts: {value} holds {char} ({point} {char_name}){hint}",
+        " of other scripts: {value} holds {char} ({point} {char_name})",
+    ),
+    "code_not_ascii_meant": Words(
+        "只能用半角字母和数字（ASCII），不能用全角字符：{value} 中有“{char}”（{point}），"
+        "是否应为 {plain}？",
+        "must be ASCII letters and digits, not full-width characters: {value} holds {char}"
+        " ({point} {char_name}); did you mean {plain}?",
+        code="code_not_ascii",
     ),
 }

@@ -250,15 +250,14 @@ def _text(f: Field, v) -> str:
 
 def _not_ascii(s: str):
     ch = next(c for c in s if not c.isascii())
-    plain = unicodedata.normalize("NFKC", s)
+    plain = unicodedata.normalize("NFKC", s)  # full-width ６１０８ → 6108: say so
     raise _Bad.of(
-        "code_not_ascii",
+        "code_not_ascii_meant" if plain.isascii() else "code_not_ascii",
         value=s,
         char=ch,
         point=f"U+{ord(ch):04X}",
         char_name=unicodedata.name(ch, "?"),
-        hint_zh=f"（是否应为 {plain}？）" if plain.isascii() else "",
-        hint=f" (did you mean {plain}?)" if plain.isascii() else "",
+        plain=plain,
     )
 
 
