@@ -392,6 +392,8 @@ def _read_geometry(v):
             return v
         raise ValueError
     # ShapelyError covers GEOSException and GeometryTypeError ({"type": ""} and the like)
+    except OverflowError:  # an integer past every float: 10**400
+        raise _Bad.of("nonfinite_coordinates") from None
     except (ValueError, TypeError, KeyError, AttributeError, shapely.errors.ShapelyError):
         raise _Bad.of("bad_geometry") from None
 

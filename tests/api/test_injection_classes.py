@@ -310,3 +310,17 @@ def test_an_id_is_ascii_digits_only(client, db):
     for key in (fullwidth, f"0_{org_id}", f"%20{org_id}", f"+{org_id}"):
         res = client.get(f"/api/v1/orgs/{key}")
         assert res.status_code == 404, key
+
+
+@pytest.mark.parametrize("kind", ["orgs", "members", "service-points"])
+def test_coordinates_past_every_float_are_400_not_500(client, db, kind):
+    """10**400 is a valid JSON integer; float() of it overflows (found by tests/fuzz)."""
+    res = client.post(f"/api/v1/{kind}", json={"lon": 10**400, "lat": 10**400})
+    assert res.status_code == 400, res.get_data(as_text=True)[:300]
+    assert any("not finite" in e["message_en"] for e in res.get_json()["errors"])
+    # the validation layer itself, as imports call it: no OverflowError escapes
+    from mapsvc.records import validation
+    from mapsvc.records.catalog import RESOURCES
+
+    _values, problems = validation.coerce(RESOURCES[kind], {"lon": 10**400, "lat": 10**400})
+    assert any("not finite" in p.message_en for p in problems)

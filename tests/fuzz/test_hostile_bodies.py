@@ -112,7 +112,7 @@ def test_hostile_bodies_are_refused_with_words_and_write_nothing(url, routes):
     before = _counts(url)
 
     @settings(
-        max_examples=8,
+        max_examples=20,
         deadline=None,
         derandomize=True,
         suppress_health_check=list(HealthCheck),
