@@ -142,11 +142,12 @@ def coerce(
     body's numbers and coordinates must be JSON numbers.
     """
     known = {f.name for f in resource.fields}
-    problems = [
-        Problem.of(name, "unknown_field", name=name)
-        for name in raw
-        if name not in known and name not in ("lon", "lat", "crs")
-    ]
+    geo = resource.geometry
+    if geo is not None:
+        known.add("crs")
+        if geo.type == "point":
+            known |= {"lon", "lat"}  # a record without a point has no use for them: refused
+    problems = [Problem.of(name, "unknown_field", name=name) for name in raw if name not in known]
     values: dict = {}
     in_crs = crsmod.parse_crs(crs)
     lone = _lone_coordinate(raw)

@@ -324,3 +324,17 @@ def test_coordinates_past_every_float_are_400_not_500(client, db, kind):
 
     _values, problems = validation.coerce(RESOURCES[kind], {"lon": 10**400, "lat": 10**400})
     assert any("not finite" in p.message_en for p in problems)
+
+
+def test_lon_lat_for_a_record_without_a_point_are_refused_not_dropped(client, db):
+    """An area's geometry is a polygon: lon/lat there were silently ignored (200, no change)."""
+    code = "610802000000"
+    version = q1(db, "SELECT version FROM admin_areas WHERE code = %s", (code,))
+    res = client.patch(
+        f"/api/v1/admin-areas/{code}",
+        json={"lon": 109.7, "lat": 38.2},
+        headers={"If-Match": f'"{version}"'},
+    )
+    assert res.status_code == 400, res.get_json()
+    assert {e["code"] for e in res.get_json()["errors"]} == {"unknown_field"}
+    assert q1(db, "SELECT version FROM admin_areas WHERE code = %s", (code,)) == version
