@@ -759,6 +759,39 @@ MESSAGES: dict[str, Words] = {
         "数据库中尚未载入任何区划，无法按区划统计",
         "no areas are loaded yet: there is nothing to count by area",
     ),
+    # ---------------------------------------------------------------- classes of input (issue 13)
+    "lon_missing": Words(
+        "缺少经度 lon：只给了纬度 lat，位置无法确定",
+        "lon is missing: lat was given without it, so there is no location",
+        code="coordinate_missing",
+    ),
+    "lat_missing": Words(
+        "缺少纬度 lat：只给了经度 lon，位置无法确定",
+        "lat is missing: lon was given without it, so there is no location",
+        code="coordinate_missing",
+    ),
+    "coordinate_not_a_number": Words(
+        "坐标必须是数字（JSON 数值，不加引号）：{value}",
+        "coordinates must be a number (a JSON number, not in quotes): {value}",
+    ),
+    "value_not_a_json_number": Words(
+        "必须是数字（JSON 数值，不加引号）：{value}",
+        "must be a number (a JSON number, not in quotes): {value}",
+        code="not_a_number",
+    ),
+    "code_not_ascii": Words(
+        "只能用半角字母和数字（ASCII），不能用全角字符或形似的其他文字：{value} 中有"
+        "“{char}”（{point}）",
+        "must be ASCII letters and digits, not full-width characters or look-alike letters"
+        " of other scripts: {value} holds {char} ({point} {char_name})",
+    ),
+    "code_not_ascii_meant": Words(
+        "只能用半角字母和数字（ASCII），不能用全角字符：{value} 中有“{char}”（{point}），"
+        "是否应为 {plain}？",
+        "must be ASCII letters and digits, not full-width characters: {value} holds {char}"
+        " ({point} {char_name}); did you mean {plain}?",
+        code="code_not_ascii",
+    ),
 }
 
 

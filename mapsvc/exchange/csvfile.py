@@ -1,7 +1,8 @@
 """CSV in and out: UTF-8 (with BOM for Excel), or GBK/GB18030 as Chinese Excel and WPS save it.
 
 Rows are numbered as a spreadsheet shows them, the header being row 1. Exports neutralise
-formulas (a leading =, + or @ gets a quote, which imports take off again).
+formulas (table.neutralise: text starting with =, +, -, @, tab or CR gets a quote, which
+imports take off again).
 """
 
 from __future__ import annotations
@@ -54,17 +55,14 @@ def read(path: str, resource: Resource) -> Contents:
 
 
 def text(v) -> str:
-    """A cell as CSV text; a leading =, + or @ quoted so spreadsheets never run it."""
+    """A cell (already through table.neutralise) as CSV text."""
     if v is None:
         return ""
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, dt.date):
         return v.isoformat()
-    s = str(v)
-    if s[:1] in ("=", "+", "@"):
-        return "'" + s  # spreadsheets would run it as a formula; imports take the quote off
-    return s
+    return str(v)
 
 
 def write(resource: Resource, items: Sequence[dict], columns: list[Column], path: str) -> None:

@@ -730,7 +730,11 @@ class _RecordImport(_Job):
                     raw.pop(name)
             self._drop_masked_phones(it, raw, phones)
             values, problems = validation.coerce(
-                self.resource, raw, partial=it.current is not None, crs=self.table.crs
+                self.resource,
+                raw,
+                partial=it.current is not None,
+                crs=self.table.crs,
+                from_file=True,
             )
             it.values = values
             it.problems += problems
@@ -1033,7 +1037,7 @@ class _RoadImport(_Job):
             raw = dict(it.row.values)
             geom, problems = validation.parse_line(raw.pop("geometry", None), self.table.crs)
             raw = {k: v for k, v in raw.items() if k in ("name", "kind")}
-            values, more = validation.coerce(_ROAD_ATTRS, raw, crs=self.table.crs)
+            values, more = validation.coerce(_ROAD_ATTRS, raw, crs=self.table.crs, from_file=True)
             it.problems += problems + more
             if not it.problems:
                 for part in getattr(geom, "geoms", [geom]):

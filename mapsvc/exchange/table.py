@@ -268,9 +268,7 @@ def values_of(targets: list[str | None], cells: Sequence) -> tuple[dict, bool]:
             stray = stray or not blank(v)
             continue
         if isinstance(v, str):
-            v = v.strip()
-            if v[:2] in ("'=", "'+", "'@"):  # CSV exports guard formulas this way
-                v = v[1:]
+            v = unneutralise(v.strip()).strip()
         out[target] = v
     if "lon" in out or "lat" in out:
         if blank(out.get("lon")) and blank(out.get("lat")):
@@ -349,6 +347,32 @@ def as_shape(g):
     return shape(g)
 
 
+# OWASP's formula starts: a spreadsheet runs a cell beginning with one of these (a DDE
+# payload may start with - or +), and tab or carriage return may hide one after them
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _guarded(s: str) -> bool:
+    """Whether s, past any quotes a user typed, starts like a formula."""
+    return s.lstrip("'")[:1] in FORMULA_STARTS
+
+
+def neutralise(v):
+    """The one guard for every CSV/XLSX cell: text starting like a formula gets a leading '.
+
+    Numbers stored as numbers stay numbers (-5 is a value, not a formula); a quote a user
+    typed before a formula gets one more, so `unneutralise` gives back exactly what was stored.
+    """
+    if isinstance(v, str) and _guarded(v):
+        return "'" + v
+    return v
+
+
+def unneutralise(s: str) -> str:
+    """Text read from a file with the quote `neutralise` added taken off (imports)."""
+    return s[1:] if s[:1] == "'" and _guarded(s[1:]) else s
+
+
 def cell(f: Field | None, v):
     """A record's value as a file cell: lists joined, ISO dates as dates, decimals as floats."""
     if v is None:
@@ -372,7 +396,8 @@ def spreadsheet_rows(
     *,
     wkt_limit: int | None = None,
 ) -> Iterable[list]:
-    """The cells of each record, geometry as lon/lat or WKT; ExportError past wkt_limit."""
+    """The cells of each record, geometry as lon/lat or WKT, every one through `neutralise`;
+    ExportError past wkt_limit."""
     geo = geometry_field(resource)
     for item in items:
         g = as_shape(item.get(geo.name)) if geo is not None else None
@@ -397,4 +422,4 @@ def spreadsheet_rows(
                 row.append(wkt)
             else:
                 row.append(cell(c.field, item.get(c.name)))
-        yield row
+        yield [neutralise(v) for v in row]

@@ -157,7 +157,7 @@ def read(path: str, resource: Resource) -> Contents:
 
 
 def write(resource: Resource, items: Sequence[dict], columns: list[Column], path: str) -> None:
-    """Records as one worksheet, bold frozen header; text starting with = stays text."""
+    """Records as one worksheet, bold frozen header; cells neutralised (table.neutralise)."""
     import openpyxl
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -182,10 +182,10 @@ def write(resource: Resource, items: Sequence[dict], columns: list[Column], path
 
 
 def _text_cell(ws, v):
-    """Text starting with = as a text cell (never a formula); other values as they are."""
+    """Text as a text cell (openpyxl never guesses a formula); other values as they are."""
     from openpyxl.cell import WriteOnlyCell
 
-    if isinstance(v, str) and v.startswith("="):
+    if isinstance(v, str):
         cell = WriteOnlyCell(ws, value=v)
         cell.data_type = "s"
         return cell

@@ -83,12 +83,16 @@ def _cursor():
     return db.cursor(current_app.config["DATABASE_URL"])
 
 
+BIGINT_MAX = 2**63 - 1
+
+
 def _key(resource: Resource, raw: str):
+    # ids are ASCII digits within bigint: int() would also take "１２", "1_0" or " 12", and a
+    # key past bigint would reach the database as an error (500) instead of "no such record"
     if resource.field(resource.key).type == "int":
-        try:
-            return int(raw)
-        except ValueError:
-            raise _not_found(resource, raw) from None
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 19 and int(raw) <= BIGINT_MAX):
+            raise _not_found(resource, raw)
+        return int(raw)
     return raw
 
 

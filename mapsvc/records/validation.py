@@ -16,6 +16,7 @@ import datetime as dt
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
@@ -120,23 +121,35 @@ def blank(v) -> bool:
 
 # ---------------------------------------------------------------- step 1: values
 def coerce(
-    resource: Resource, raw: dict, *, partial: bool = False, crs: crsmod.Crs | str = "wgs84"
+    resource: Resource,
+    raw: dict,
+    *,
+    partial: bool = False,
+    crs: crsmod.Crs | str = "wgs84",
+    from_file: bool = False,
 ) -> tuple[dict, list[Problem]]:
     """Typed values of raw (by field name) and the problems found.
 
     partial: only the fields present are checked (an update); otherwise required fields
     must be there (a create). Unknown field names are reported.
+    from_file: the values come from a file (imports), where numbers arrive as text; a JSON
+    body's numbers and coordinates must be JSON numbers.
     """
     known = {f.name for f in resource.fields}
-    problems = [
-        Problem.of(name, "unknown_field", name=name)
-        for name in raw
-        if name not in known and name not in ("lon", "lat", "crs")
-    ]
+    geo = resource.geometry
+    if geo is not None:
+        known.add("crs")
+        if geo.type == "point":
+            known |= {"lon", "lat"}  # a record without a point has no use for them: refused
+    problems = [Problem.of(name, "unknown_field", name=name) for name in raw if name not in known]
     values: dict = {}
     in_crs = crsmod.parse_crs(crs)
+    lone = _lone_coordinate(raw)
     for f in resource.fields:
         present = f.name in raw or (f.is_geometry and f.type == "point" and "lon" in raw)
+        if f.is_geometry and f.type == "point" and lone:
+            problems.append(lone)  # nothing of the point is written
+            continue
         if not present:
             if f.required and not partial and f.writable:
                 problems.append(Problem.about(f, "required"))
@@ -149,10 +162,55 @@ def coerce(
         if f.is_geometry and f.type == "point" and value in (None, "") and "lon" in raw:
             value = {"lon": raw.get("lon"), "lat": raw.get("lat")}
         try:
+            if not from_file:
+                _check_json_numbers(f, value)
             values[f.name] = _value(f, value, in_crs)
         except _Bad as bad:
             problems.append(bad.about(f))
     return values, problems
+
+
+def _lone_coordinate(raw: dict) -> Problem | None:
+    """lon given without lat (or lat without lon): refused naming the missing one."""
+    has = {k: k in raw and not blank(raw[k]) for k in ("lon", "lat")}
+    if has["lon"] == has["lat"]:
+        return None
+    missing = "lat" if has["lon"] else "lon"
+    return Problem.of(missing, f"{missing}_missing")
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _coordinates_of(v):
+    """The coordinate values of a JSON geometry value ({lon, lat}, GeoJSON), leaves only."""
+    if isinstance(v, dict) and v.get("type") == "Feature":
+        v = v.get("geometry")
+    if isinstance(v, dict) and "lon" in v:
+        yield from (v.get("lon"), v.get("lat"))
+    elif isinstance(v, dict):
+        stack = [v.get("coordinates")] + [g for g in v.get("geometries") or [] if g is not None]
+        while stack:
+            x = stack.pop()
+            if isinstance(x, dict):
+                stack.append(x.get("coordinates"))
+            elif isinstance(x, list):
+                stack.extend(x)
+            elif x is not None:
+                yield x
+
+
+def _check_json_numbers(f: Field, v) -> None:
+    """In a JSON body a number is a JSON number: "109.7" or true is refused, not guessed."""
+    if blank(v):
+        return
+    if f.type in ("int", "float") and not _is_number(v):
+        raise _Bad.of("value_not_a_json_number", value=v)
+    if f.is_geometry:
+        bad = next((c for c in _coordinates_of(v) if not _is_number(c)), None)
+        if bad is not None:
+            raise _Bad.of("coordinate_not_a_number", value=json.dumps(bad, ensure_ascii=False))
 
 
 class _Bad(Exception):
@@ -176,11 +234,26 @@ def _text(f: Field, v) -> str:
     s = str(v).strip()
     if isinstance(v, float) and v.is_integer():
         s = str(int(v))  # spreadsheets turn codes into numbers
+    if (f.pattern or f.type == "ref") and not s.isascii():
+        _not_ascii(s)  # codes are ASCII: ６１０８ or a Cyrillic А would only look right
     if f.pattern and not re.fullmatch(f.pattern, s):
         raise _Bad.of("bad_format", pattern_zh=f.pattern_zh, pattern=f.pattern, value=s)
     if len(s) > MAX_TEXT:
         raise _Bad.of("too_long", most=MAX_TEXT)
     return s
+
+
+def _not_ascii(s: str):
+    ch = next(c for c in s if not c.isascii())
+    plain = unicodedata.normalize("NFKC", s)  # full-width ６１０８ → 6108: say so
+    raise _Bad.of(
+        "code_not_ascii_meant" if plain.isascii() else "code_not_ascii",
+        value=s,
+        char=ch,
+        point=f"U+{ord(ch):04X}",
+        char_name=unicodedata.name(ch, "?"),
+        plain=plain,
+    )
 
 
 def _choices(enum: dict[str, str]) -> tuple[str, str]:
@@ -314,6 +387,8 @@ def _read_geometry(v):
             return v
         raise ValueError
     # ShapelyError covers GEOSException and GeometryTypeError ({"type": ""} and the like)
+    except OverflowError:  # an integer past every float: 10**400
+        raise _Bad.of("nonfinite_coordinates") from None
     except (ValueError, TypeError, KeyError, AttributeError, shapely.errors.ShapelyError):
         raise _Bad.of("bad_geometry") from None
 

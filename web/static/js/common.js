@@ -1,5 +1,11 @@
 /* Small helpers shared by the page scripts (map.js, map-export.js, nearest.js, plan.js,
  * screen.js): building elements without HTML, fetching JSON from the service, error text.
+ *
+ * HTML by construction: data from the server (names come from people) never reaches an
+ * HTML parser. Pages build elements with h() and text(); Leaflet tooltips and popups get
+ * elements (text(), liveText()), divIcons get nodes (nodeIcon()), ECharts tooltip formatters
+ * are wrapped in tipText(), which escapes what they return. This file is the only one that
+ * may touch innerHTML; eslint.config.js refuses the other ways in elsewhere.
  * A classic script (the pages load no modules): it defines one global, MapsvcCommon, and is
  * loaded after i18n.js (I18N, used when a helper runs) and before the page's own script.
  */
@@ -31,6 +37,39 @@
     Object.keys(attrs || {}).forEach(function (k) { setAttr(el, k, attrs[k]); });
     for (var i = 2; i < arguments.length; i++) append(el, arguments[i]);
     return el;
+  }
+
+  /* A span holding s as text: content for Leaflet's bindTooltip/bindPopup (a string there
+   * would be parsed as HTML). */
+  function text(s) { return h("span", null, s === null || s === undefined ? "" : String(s)); }
+
+  /* A tooltip content made when shown (in the language of that moment), always as text. */
+  function liveText(fn) { return function () { return text(fn.apply(this, arguments)); }; }
+
+  var ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+  /* s with the five HTML specials as entities. */
+  function escapeHtml(s) {
+    return String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g, function (c) { return ENTITIES[c]; });
+  }
+
+  /* An ECharts tooltip formatter whose words are shown as text: ECharts puts a formatter's
+   * string into the tooltip as HTML, so what fn returns is escaped here. */
+  function tipText(fn) {
+    return function () { return escapeHtml(fn.apply(this, arguments)); };
+  }
+
+  /* A Leaflet divIcon whose content is nodes from build() (an element or a list), never an
+   * HTML string; options as L.divIcon's, without html. */
+  function nodeIcon(options, build) {
+    var icon = global.L.divIcon(Object.assign({}, options, { html: "" }));
+    var create = icon.createIcon;
+    icon.createIcon = function (old) {
+      var div = create.call(icon, old);
+      append(div, build());
+      return div;
+    };
+    return icon;
   }
 
   function $(sel, root) { return (root || document).querySelector(sel); }
@@ -89,6 +128,11 @@
 
   global.MapsvcCommon = {
     h: h,
+    text: text,
+    liveText: liveText,
+    escapeHtml: escapeHtml,
+    tipText: tipText,
+    nodeIcon: nodeIcon,
     $: $,
     clear: clear,
     request: request,

@@ -222,7 +222,7 @@
               .map(function (f) {
                 var c = f.geometry.coordinates;
                 var m = L.circleMarker([c[1], c[0]], Object.assign({}, style(f.properties), { pane: "mp-point", bubblingMouseEvents: false }));
-                m.bindTooltip(f.properties.name || f.properties.code || "", { direction: "top", offset: [0, -6] });
+                m.bindTooltip(C.text(f.properties.name || f.properties.code || ""), { direction: "top", offset: [0, -6] });
                 m.on("click", function (e) { onFeatureClick(def, Object.assign({ id: f.id }, f.properties), e.latlng); });
                 return m;
               });
@@ -240,9 +240,11 @@
     /* A bubble with a count, in the layer's colour, sized by the count. */
     function bubble(n, colour, name, square) {
       var size = square ? (n < 100 ? 24 : 30) : (n < 100 ? 34 : (n < 1000 ? 42 : 50));
-      var html = "<div class=\"mp-bubble-dot\" style=\"background:" + colour + "\">" + I.num(n) + "</div>" +
-        (name ? "<span class=\"mp-bubble-name\"></span>" : "");
-      return L.divIcon({ html: html, className: "mp-bubble" + (square ? " mp-bubble-square" : ""), iconSize: [size, size] });
+      return C.nodeIcon({ className: "mp-bubble" + (square ? " mp-bubble-square" : ""), iconSize: [size, size] }, function () {
+        var dot = h("div", { class: "mp-bubble-dot" }, I.num(n));
+        dot.style.background = colour;
+        return [dot, name ? h("span", { class: "mp-bubble-name", text: name }) : null];
+      });
     }
 
     function clusterGroup(def, sum) {
@@ -274,12 +276,8 @@
             var n = f.properties.count, c = f.geometry.coordinates;
             var m = L.marker([c[1], c[0]], { icon: bubble(n, colour, f.properties.name), keyboard: false });
             m.count = n;
-            m.bindTooltip(function () { return f.properties.name + t("sep") + t("map_aggregateTip", { n: I.num(n), layer: title(def) }); });
+            m.bindTooltip(C.liveText(function () { return f.properties.name + t("sep") + t("map_aggregateTip", { n: I.num(n), layer: title(def) }); }));
             m.on("click", function () { map.setView(m.getLatLng(), def.aggregate.below); });
-            m.on("add", function () {
-              var el = m.getElement().querySelector(".mp-bubble-name");
-              if (el) el.textContent = f.properties.name;
-            });
             return m;
           });
           group.addLayers(markers);

@@ -20,7 +20,7 @@
   /* ------------------------------------------------------------------ small helpers */
 
   /* Leaflet puts string content in as HTML: names from the database go in as text nodes. */
-  function textEl(text) { return h("span", null, text || ""); }
+  var textEl = C.text;
 
   function debounce(fn, ms) {
     var timer = null;
@@ -182,13 +182,12 @@
   }
 
   function numIcon(n, kind, active) {
-    return L.divIcon({
+    return C.nodeIcon({
       className: "num-marker num-" + kind + (active ? " is-active" : ""),
-      html: "<span>" + n + "</span>",
       iconSize: active ? [38, 38] : [30, 30],
       iconAnchor: active ? [19, 19] : [15, 15],
       tooltipAnchor: [0, active ? -20 : -16]
-    });
+    }, function () { return h("span", null, String(n)); });
   }
 
   function meLabel(pos) {
@@ -198,14 +197,13 @@
 
   function placeMe(pos) {
     var ll = [pos.lat, pos.lon];
-    var tip = textEl(meLabel(pos));
     if (!meMarker) {
       meMarker = L.marker(ll, { icon: meIcon(), keyboard: false, zIndexOffset: 500, interactive: false })
-        .bindTooltip(tip, { permanent: true, direction: "top", className: "me-label", pane: "meLabel" })
+        .bindTooltip(textEl(meLabel(pos)), { permanent: true, direction: "top", className: "me-label", pane: "meLabel" })
         .addTo(map);
     } else {
       meMarker.setLatLng(ll);
-      meMarker.setTooltipContent(tip);
+      meMarker.setTooltipContent(textEl(meLabel(pos)));
     }
     if (accuracyCircle) { map.removeLayer(accuracyCircle); accuracyCircle = null; }
     if (pos.accuracy && pos.accuracy > 15 && pos.accuracy < 5000) {

@@ -15,7 +15,7 @@
 
   var W = 1920, H = 1080;
   var t = I18N.t, num = I18N.num;
-  var getJSON = MapsvcCommon.getJSON;
+  var getJSON = MapsvcCommon.getJSON, tipText = MapsvcCommon.tipText;
   var params = new URLSearchParams(window.location.search);
 
   function seconds(name, dflt) {
@@ -229,7 +229,7 @@
       animationDurationUpdate: 600,
       textStyle: { fontFamily: FONT },
       tooltip: Object.assign(tooltip(), { trigger: "axis", axisPointer: { type: "shadow" },
-        valueFormatter: function (v) { return num(Math.abs(v)); } }),
+        valueFormatter: tipText(function (v) { return num(Math.abs(v)); }) }),
       legend: { top: 6, right: 16, textStyle: axisText(18), itemWidth: 18, itemHeight: 12,
                 data: [t("screen_male"), t("screen_female")] },
       grid: { left: 124, right: 16, top: 46, bottom: 16 },
@@ -263,7 +263,7 @@
       color: CAT_COLORS,
       textStyle: { fontFamily: FONT },
       tooltip: Object.assign(tooltip(), { trigger: "item",
-        formatter: function (p) { return p.name + "：" + num(p.value) + "（" + p.percent + "%）"; } }),
+        formatter: tipText(function (p) { return p.name + "：" + num(p.value) + "（" + p.percent + "%）"; }) }),
       series: [{
         id: "cat", type: "pie", radius: ["26%", "62%"], center: ["50%", "54%"], roseType: "radius",
         itemStyle: { borderColor: "#2a0707", borderWidth: 2 },
@@ -287,10 +287,10 @@
     rows = rows.slice().reverse(); // the first rank on top
     charts.streets.setOption({
       textStyle: { fontFamily: FONT },
-      tooltip: Object.assign(tooltip(), { trigger: "item", formatter: function (p) {
+      tooltip: Object.assign(tooltip(), { trigger: "item", formatter: tipText(function (p) {
         var r = p.data;
         return t("screen_tipStreet", { name: r.name, members: num(r.value), pct: pct(r.share) + "%" });
-      } }),
+      }) }),
       grid: { left: 150, right: 150, top: 10, bottom: 14 },
       xAxis: { type: "value", show: false },
       yAxis: { type: "category", axisTick: { show: false },
@@ -320,9 +320,9 @@
     var rows = state.flows.flows.slice(0, 8).reverse();
     charts.flows.setOption({
       textStyle: { fontFamily: FONT },
-      tooltip: Object.assign(tooltip(), { trigger: "item", formatter: function (p) {
+      tooltip: Object.assign(tooltip(), { trigger: "item", formatter: tipText(function (p) {
         return t("screen_tipFlow", { from: state.flows.origin.name, to: p.name, n: num(p.value) });
-      } }),
+      }) }),
       grid: { left: 100, right: 84, top: 8, bottom: 10 },
       xAxis: { type: "value", show: false },
       yAxis: { type: "category", axisTick: { show: false }, axisLabel: axisText(17),
@@ -453,10 +453,10 @@
       },
       series: [
         { id: "density", type: "map", geoIndex: 0, cursor: "pointer",
-          tooltip: { formatter: function (p) {
+          tooltip: { formatter: tipText(function (p) {
             if (!p.data) return "";
             return t("screen_tipCommunity", { name: p.data.label, members: num(p.data.members), density: num(p.data.value) });
-          } },
+          }) },
           data: m.density.features.map(function (f) {
             var p = f.properties, dim = scope && p.street_code !== scope;
             return { name: p.code, value: p.per_km2 || 0, label: p.name, members: p.members,
@@ -477,7 +477,7 @@
         { id: "branches", type: "scatter", coordinateSystem: "geo", z: 6, symbol: "circle",
           symbolSize: function (v) { return 3 + Math.sqrt(v[2]) * 1.6; },
           itemStyle: { color: "#ffe08a", opacity: 0.85, borderColor: "#5a1212", borderWidth: 0.5 },
-          tooltip: { formatter: function (p) { return t("screen_tipBranches", { n: num(p.value[2]) }); } },
+          tooltip: { formatter: tipText(function (p) { return t("screen_tipBranches", { n: num(p.value[2]) }); }) },
           data: m.branch_cells.cells },
         { id: "labels", type: "scatter", coordinateSystem: "geo", z: 7, symbolSize: 1, silent: true,
           label: { show: true, formatter: "{b}", color: TEXT, fontSize: 14, textBorderColor: "#1a0404", textBorderWidth: 3 },
@@ -496,9 +496,9 @@
           label: { show: true, position: "right", color: TEXT, fontSize: 18, fontWeight: "bold",
                    textBorderColor: "#1a0404", textBorderWidth: 3,
                    formatter: function (p) { return p.name + " " + num(p.value[2]); } },
-          tooltip: { formatter: function (p) {
+          tooltip: { formatter: tipText(function (p) {
             return t("screen_tipFlow", { from: fl.origin.name, to: p.name, n: num(p.value[2]) });
-          } },
+          }) },
           data: dest.map(function (f) { return { name: f.destination, value: [f.lon, f.lat, f.members] }; }) },
         { id: "origin", type: "effectScatter", coordinateSystem: "geo", z: 9, silent: true,
           symbolSize: 12, itemStyle: { color: RED }, rippleEffect: { scale: 4 },
