@@ -237,6 +237,7 @@ def test_a_job_is_seen_by_its_account_and_admins_only(url, db):
     stranger = client_of(url, role="secretary", scope=a_branch(db))
     assert stranger.get(f"/api/v1/imports/{job['id']}").status_code == 404
     assert stranger.delete(f"/api/v1/imports/{job['id']}").status_code == 404
+    assert stranger.post(f"/api/v1/imports/{job['id']}/cancel").status_code == 404
     assert job["id"] not in [j["id"] for j in stranger.get("/api/v1/imports").get_json()["jobs"]]
     assert job["id"] in [j["id"] for j in secretary.get("/api/v1/imports").get_json()["jobs"]]
     admin = client_of(url)
