@@ -74,9 +74,9 @@ def townships() -> dict[str, list[tuple[str, str]]]:
 
 def seat(county_code: str) -> tuple[float, float]:
     """A county's seat: the known one, else a point well inside its boundary."""
-    if county_code in SEATS:
-        return SEATS[county_code]
     geom = boundaries()[county_code + "000000"]["geom"]
+    if county_code in SEATS and geom.contains(shapely.Point(SEATS[county_code])):
+        return SEATS[county_code]
     biggest = max(geom.geoms, key=lambda g: g.area)
     p = shapely.maximum_inscribed_circle(biggest, 0.002).coords[0]
     return (float(p[0]), float(p[1]))
