@@ -341,7 +341,8 @@ def org_coverage(
     * oversized_branches: active branch-level orgs with more than max_members members;
       undersized_branches: those with fewer than min_full full members. Migrant groups are
       left out (mobile members' relationships stay with their outflow orgs).
-    * suggested_migrant_groups: mobile members going out (destination outside the district)
+    * suggested_migrant_groups: mobile members going out (destination outside the territory
+      held, the union of the top-most areas)
       clustered with ST_ClusterDBSCAN (eps distance_m metres, minpoints min_full), where no
       active migrant group lies within distance_m of the cluster's centroid.
     """

@@ -605,4 +605,34 @@ MESSAGES: dict[str, Words] = {
         "export as GeoPackage or GeoJSON",
         code="geometry_too_large",
     ),
+    # ---------------------------------------------------------------- territory: areas at every level
+    # (issue 18: stats for any area; the `missing` notes say what a partial hierarchy lacks)
+    "invalid_area": Words(
+        "区划代码应为 12 位数字（首位不为 0）：{area}",
+        "an area code has 12 digits, the first not 0: {area}",
+    ),
+    "stats_unknown_area": Words(
+        "没有代码为 {area} 的区划，其下也没有已载入的区划",
+        "no area has the code {area}, and no area held lies below it",
+        code="unknown_area",
+    ),
+    "missing_children": Words(
+        "{name}（{code}）下尚未载入{below_zh}", "no {below} loaded under {name} ({code}) yet"
+    ),
+    "missing_grids": Words(
+        "{name}下有 {count} 个社区（村）尚未划分网格",
+        "{count} communities or villages under {name} have no grids yet",
+    ),
+    "missing_area": Words(
+        "区划 {code} 本身未载入：这里汇总其下已载入的 {count} 个区划",
+        "area {code} itself is not loaded: these figures add up the {count} areas held below it",
+    ),
+    "unplaced_orgs": Words(
+        "有 {count} 个党组织本身及其上级都未标明所在区划，不计入任何区划",
+        "{count} orgs have no area on them or above them in the tree: they count in no area",
+    ),
+    "no_areas": Words(
+        "数据库中尚未载入任何区划，无法按区划统计",
+        "no areas are loaded yet: there is nothing to count by area",
+    ),
 }

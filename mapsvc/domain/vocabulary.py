@@ -38,8 +38,11 @@ SERVICE_POINT_LEVELS = {
     "community_centre": "社区（村）党群服务中心",
     "station": "党群服务站",
 }
+# top to bottom; county covers 区, 县, county-level 市 and 旗 (issue 18: was `district`)
 AREA_LEVELS = {
-    "district": "区县",
+    "province": "省",
+    "city": "市",
+    "county": "区县",
     "street": "街道",
     "town": "镇乡",
     "community": "社区",

@@ -553,12 +553,12 @@ class _RecordImport(_Job):
 
     def _in_file_rules(self) -> None:
         """Orgs: parents before children; parent links that loop within the file. Areas:
-        districts, then streets and towns, then communities and villages."""
+        provinces, cities, counties, then streets and towns, then communities and villages."""
         if self.resource.kind == "admin_areas":
-            rank = {"district": 0, "street": 1, "town": 1}
+            rank = {"province": 0, "city": 1, "county": 2, "street": 3, "town": 3}
             for it in self.items:
                 level = it.values.get("level") or (it.current or {}).get("level")
-                it.wave = rank.get(level, 2)
+                it.wave = rank.get(level, 4)
             return
         if self.resource.kind != "orgs":
             return

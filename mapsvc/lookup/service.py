@@ -133,15 +133,17 @@ def locate(cur, lon: float, lat: float, *, with_geometry: bool = False) -> dict 
     areas = cur.fetchall()
     if not areas:
         return None
-    found: dict = {"district": None, "street": None, "community": None}
+    found: dict = {"province": None, "city": None, "county": None, "street": None}
+    found["community"] = None
     for a in areas:
-        slot = {"district": "district", "street": "street", "town": "street"}.get(
-            a["level"], "community"
-        )
+        slot = a["level"] if a["level"] in ("province", "city", "county") else None
+        slot = slot or {"street": "street", "town": "street"}.get(a["level"], "community")
         entry = {"code": a["code"], "name": a["name"], "level": a["level"]}
         if slot == "community" and with_geometry:
             entry["geometry"] = a["geometry"]
         found[slot] = found[slot] or entry
+    # `district` is what clients read before areas had every level (nearest.js, old apps)
+    found["district"] = found["county"]
     cur.execute(query("locate_grid"), params)
     grid = cur.fetchone()
     branch = None

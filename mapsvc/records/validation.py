@@ -463,11 +463,12 @@ def _area_reference_problems(cur, resource: Resource, values: dict) -> list[Prob
 
 
 def _area_within_parent(cur, area: dict) -> list[Problem]:
-    """A street lies inside its district, a community inside its street (1 m² of slack)."""
+    """An area lies inside its parent (1 m² of slack); the parent is held unless no ancestor
+    is (the top of what the database holds)."""
     code, level = area["code"], area["level"]
-    if level == "district":
+    parent = parent_area_code(code, level)
+    if parent is None:
         return []
-    parent = code[:6] + "000000" if level in ("street", "town") else code[:9] + "000"
     cur.execute(
         """
         SELECT ST_Area(ST_Difference(ST_GeomFromWKB(%s, 4326), geom))
@@ -477,7 +478,11 @@ def _area_within_parent(cur, area: dict) -> list[Problem]:
     )
     row = cur.fetchone()
     if row is None:
-        return [Problem.of("code", "unknown_parent_area", parent=parent)]
+        cur.execute(
+            "SELECT 1 FROM admin_areas WHERE code = ANY(%s) LIMIT 1", (area_ancestors(code)[1:],)
+        )
+        held_above = cur.fetchone() is not None
+        return [Problem.of("code", "unknown_parent_area", parent=parent)] if held_above else []
     if row["outside"] > 1.0:
         return [
             Problem.of("geometry", "area_outside_parent", parent=parent, outside=row["outside"])
@@ -617,11 +622,41 @@ def _grid_rules(cur, grid: dict) -> list[Problem]:
     return problems
 
 
+# how many leading digits of a 12-digit code name an area of each level
+AREA_PREFIX = {
+    "province": 2,
+    "city": 4,
+    "county": 6,
+    "street": 9,
+    "town": 9,
+    "community": 12,
+    "village": 12,
+}
+_PARENT_PREFIX = {"city": 2, "county": 4, "street": 6, "town": 6, "community": 9, "village": 9}
+
+
+def parent_area_code(code: str, level: str) -> str | None:
+    """The code of the area's parent, derived from its code (None for a province)."""
+    cut = _PARENT_PREFIX.get(level)
+    return None if cut is None else code[:cut] + "0" * (12 - cut)
+
+
+def area_ancestors(code: str) -> list[str]:
+    """The codes above a 12-digit code, nearest first (as the database's admin_area_ancestors)."""
+    out = []
+    for cut in (9, 6, 4, 2):
+        if code[cut:] != "0" * (12 - cut):
+            out.append(code[:cut] + "0" * (12 - cut))
+    return out
+
+
 def _area_code_rules(area: dict) -> list[Problem]:
     code, level = area["code"], area["level"]
     town, unit = code[6:9], code[9:12]
     ok = {
-        "district": code[6:] == "000000",
+        "province": code[2:] == "0" * 10,
+        "city": code[2:4] != "00" and code[4:] == "0" * 8,
+        "county": code[4:6] != "00" and code[6:] == "000000",
         "street": "001" <= town <= "099" and unit == "000",
         "town": "100" <= town <= "399" and unit == "000",
         "community": town != "000" and "001" <= unit <= "199",

@@ -1,35 +1,42 @@
-"""Aggregate figures for the leaders' screen (大屏): members, orgs, service points, coverage,
-mobile members' destinations, by the district or by one of its streets and towns.
+"""Aggregate figures for the leaders' screen (大屏) and the drill-down: members, orgs, service
+points, coverage and mobile members' destinations, for any area at any level (province 省 …
+village 村), by the areas one level below it.
 
 Only counts leave this module, never a person's name, phone or position. Everything is
-computed in one pass per query inside one REPEATABLE READ snapshot and kept per process,
-keyed by the data version (migration 0009: one row in stats_changes per committed change),
-so a request costs one small version query until a record changes. Then a thread recounts
-while requests wait up to WAIT_S for it (at `city` scale it is done by then); past that they
-are answered with the previous figures marked `"stale": true`, so no request (and no
-gunicorn worker) is held for the seconds a recount takes at `large` scale. Functions take a cursor or a
+computed in one pass per query inside one REPEATABLE READ snapshot, for every area at once,
+and kept per process, keyed by the data version (migration 0009: one row in stats_changes per
+committed change), so a request costs one small version query until a record changes. Then a
+thread recounts while requests wait up to WAIT_S for it (at `city` scale it is done by then);
+past that they are answered with the previous figures marked `"stale": true`, so no request
+(and no gunicorn worker) is held for the seconds a recount takes at `large` scale. The answers
+built from one snapshot are kept per area (LRU, VIEWS_KEPT). Functions take a cursor or a
 database URL and know nothing of HTTP.
 
 Definitions
 -----------
-* The district: the admin area of level `district`; its committee is the shallowest active
-  org whose admin area is the district. Members of the district are the members of orgs in
-  that committee's subtree; orgs of the district are its active orgs (the committee too).
-* Street of a member, org or service point: the street or town where the (member's) org or
-  the service point sits, from its 12-digit admin area code (digits 7-9); orgs of the whole
-  district (code …000000) belong to no street. Streets' figures therefore add up to the
-  district's, except for the district-wide orgs and their members.
-* Mobile out (流出): mobile members of the district whose destination lies outside it.
-  Mobile in (流入): mobile members whose relationship is kept outside the district while an
-  org of the district helps manage them, or whose destination lies inside it; by the street
-  of that inflow org.
+* Area of a record, from 12-digit codes: an org sits in its admin_area_code, else in the
+  nearest one above it in the org tree (NULL when none: the org counts in no area); members
+  count in their org's area; a service point in the deepest area holding it when that lies in
+  its admin_area_code, else in that code; a grid in its community; a home or a destination in
+  the deepest area holding its point. A record is in area A when its code starts with the
+  digits naming A (2 province, 4 city, 6 county, 9 street or town, 12 community or village).
+  Since every area's parent is held (migration 0012), an area's figure is the sum over its
+  children plus what sits on the area itself (`own` in /stats/areas), for every count but the
+  mobile ones, which count crossings of the area's own boundary.
+* The root area: the top-most area held. When several areas have no parent held (four
+  counties imported without their city), the root is their common ancestor, not loaded
+  itself (`held: false`), whose children are those areas.
+* Mobile out (流出): mobile members of the area whose destination lies outside it (or is not
+  located). Mobile in (流入): mobile members whose org is outside the area while an org of the
+  area helps manage them (inflow org) or their destination lies inside it.
 * Age bands by calendar year minus birth year: ≤35, 36–45, 46–55, 56–65, ≥66.
 * 15-minute circle coverage (15分钟生活圈): walking mode of mapsvc.coverage.service, 15 minutes at
   75 m/min (1125 m along the roads); distance mode with a 1125 m radius when no walking
   network is loaded. A grid is covered when its centroid is; shares of grids and of the
   grids' population. The response says which mode was used.
-* Organisation coverage (组织覆盖): mapsvc.coverage.service.org_coverage's findings; the rate is the
-  share of communities and villages where 3 or more full members live that have an org.
+* Organisation coverage (组织覆盖): mapsvc.coverage.service.org_coverage's findings in the area
+  (the root area: all of them); the rate is the share of communities and villages where 3 or
+  more full members live that have an org.
 """
 
 from __future__ import annotations
@@ -37,13 +44,14 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from mapsvc.coverage import service as cov
 from mapsvc.domain import vocabulary as words
 from mapsvc.domain.errors import BadInput, NotFound, Unavailable
+from mapsvc.domain.messages import MESSAGES
 from mapsvc.domain.rules import MIN_FULL_MEMBERS, WALKING_SPEED_M_PER_MIN
 from mapsvc.infra import db
 from mapsvc.infra.sql import Queries
@@ -64,9 +72,38 @@ SERVICE_POINT_LEVELS = list(words.SERVICE_POINT_LEVELS)
 CIRCLE_MINUTES = 15.0
 CIRCLE_RADIUS_M = CIRCLE_MINUTES * WALKING_SPEED_M_PER_MIN  # 1125 m
 BRANCH_CELL_DEG = 0.005  # about 440 m east-west, 555 m north-south at 38° N
+AREA_CODE = re.compile(r"^[1-9][0-9]{11}$")
 STREET_CODE = re.compile(r"^[0-9]{12}$")
+# how many leading digits of a code name an area of each level
+PREFIX = {
+    "province": 2,
+    "city": 4,
+    "county": 6,
+    "street": 9,
+    "town": 9,
+    "community": 12,
+    "village": 12,
+}
+# what a level holds below it: (中文, English)
+BELOW = {
+    "province": ("市", "cities"),
+    "city": ("区县", "counties"),
+    "county": ("街道或镇乡", "streets or towns"),
+    "street": ("社区或村", "communities or villages"),
+    "town": ("社区或村", "communities or villages"),
+}
+LEVEL_EN = {
+    "province": "province",
+    "city": "city",
+    "county": "county",
+    "street": "street",
+    "town": "town",
+    "community": "community",
+    "village": "village",
+}
 # stats_changes keeps one row per writing transaction; past this many the oldest go
 CHANGES_KEPT = 10_000
+VIEWS_KEPT = 256  # answers kept per snapshot (area × endpoint), least recently used out
 
 # a request waits this long for figures being recounted, then gets the previous ones
 WAIT_S = 2.0
@@ -80,65 +117,44 @@ def _version(cur) -> tuple:
     return (int(r["n"]), r["s"])
 
 
-def _street_of(code: str | None) -> str | None:
-    if not code or code[6:9] == "000":
-        return None
-    return code[:9] + "000"
+def _rows(cur, name: str, args: dict | None = None) -> list[dict]:
+    cur.execute(query(name), args or {})
+    return [dict(r) for r in cur.fetchall()]
 
 
 def _compute(cur) -> dict:
-    """Every aggregate the screen shows, district-wide and per street, from one snapshot."""
+    """Every aggregate the screen shows, for every area, from one snapshot."""
     started = time.perf_counter()
-    cur.execute(query("stats_district"))
-    district = cur.fetchone()
-    if district is None or district["org_path"] is None:
-        raise NotFound("no_district")
-    district = dict(district)
-    p = {
-        "district_path": district["org_path"],
-        "district_code": district["code"],
-        "cell_deg": BRANCH_CELL_DEG,
-    }
-    cur.execute(query("stats_streets"), p)
-    streets = [dict(r) for r in cur.fetchall()]
-    cur.execute(query("stats_members"), p)
-    members = [dict(r) for r in cur.fetchall()]
-    cur.execute(query("stats_mobile_in"), p)
-    mobile_in = [dict(r) for r in cur.fetchall()]
-    cur.execute(query("stats_flows"), p)
-    flows = [dict(r) for r in cur.fetchall()]
-    cur.execute(query("stats_orgs"), p)
-    orgs = [dict(r) for r in cur.fetchall()]
-    cur.execute(query("stats_service_points"), p)
-    points = [dict(r) for r in cur.fetchall()]
-    cur.execute(query("stats_homes"), p)
-    homes = [dict(r) for r in cur.fetchall()]
-    cur.execute(query("stats_branch_cells"), p)
-    branch_cells = [dict(r) for r in cur.fetchall()]
+    areas = {a["code"]: a for a in _rows(cur, "stats_areas")}
+    children: dict[str, list[str]] = defaultdict(list)
+    for a in areas.values():
+        if a["parent_code"] in areas:
+            children[a["parent_code"]].append(a["code"])
+    homes = {h["code"]: h for h in _rows(cur, "stats_homes")}
 
     # the 15-minute circle: walking when there is a network to walk, else the same metres
     try:
         reach = cov.make_reach(cur, "walk", None, CIRCLE_MINUTES)
     except BadInput:  # no road network, or too short a one
         reach = cov.make_reach(cur, "distance", CIRCLE_RADIUS_M, None)
-    grids = cov.grid_rows(cur, reach, members=False)
-    org_findings = cov.org_coverage(cur)
-    return {
-        "district": district,
-        "streets": streets,
-        "members": members,
-        "mobile_in": mobile_in,
-        "flows": flows,
-        "orgs": orgs,
-        "service_points": points,
+    snap = {
+        "areas": areas,
+        "children": dict(children),
+        "tops": sorted(c for c, a in areas.items() if a["parent_code"] not in areas),
         "homes": homes,
-        "branch_cells": branch_cells,
+        "members": _rows(cur, "stats_members"),
+        "mobile": _rows(cur, "stats_mobile"),
+        "orgs": _rows(cur, "stats_orgs"),
+        "service_points": _rows(cur, "stats_service_points"),
+        "branch_cells": _rows(cur, "stats_branch_cells", {"cell_deg": BRANCH_CELL_DEG}),
         "reach": reach,
-        "grids": grids,
-        "org_findings": org_findings,
-        "computed_in_ms": round((time.perf_counter() - started) * 1000),
+        "grids": cov.grid_rows(cur, reach, members=False),
+        "org_findings": cov.org_coverage(cur),
         "computed_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+    snap["root"] = _root(snap)
+    snap["computed_in_ms"] = round((time.perf_counter() - started) * 1000)
+    return snap
 
 
 @dataclass
@@ -160,6 +176,8 @@ def _refresh(url: str, figures: _Figures) -> None:
             version = _version(cur)  # read in the same snapshot as the figures
             snap = _compute(cur)
             snap["version"] = version
+            snap["views"] = OrderedDict()
+            snap["views_lock"] = threading.Lock()
         if version[0] > CHANGES_KEPT:
             _prune_changes(url)
         with figures.lock:
@@ -214,28 +232,132 @@ def _prune_changes(url: str) -> None:
 _figures: dict[str, _Figures] = defaultdict(_Figures)
 
 
-# ------------------------------------------------------------------ the street filter
-def street_scope(snap: dict, code: str | None) -> dict | None:
-    """The street or town named by code (None for the whole district); 400 when unknown."""
-    if code is None:
+# ------------------------------------------------------------------ areas
+def level_of_code(code: str) -> str:
+    """The level a code names by its zero groups (street for …SSS000, community below)."""
+    if code[2:] == "0" * 10:
+        return "province"
+    if code[4:] == "0" * 8:
+        return "city"
+    if code[6:] == "0" * 6:
+        return "county"
+    if code[9:] == "000":
+        return "town" if code[6] in "123" else "street"
+    return "village" if code[9] in "23" else "community"
+
+
+def _prefix(area: dict) -> str:
+    return area["code"][: PREFIX[area["level"]]]
+
+
+def _virtual(snap: dict, code: str) -> dict | None:
+    """An area not held whose held descendants are top-most areas (their common ancestor)."""
+    level = level_of_code(code)
+    if level not in ("province", "city", "county"):
         return None
+    p = code[: PREFIX[level]]
+    tops = [t for t in snap["tops"] if t.startswith(p) and t != code]
+    if not tops:
+        return None
+    ts = [snap["areas"][t] for t in tops]
+    return {
+        "code": code,
+        "name": f"{words.AREA_LEVELS[level]} {code}",
+        "level": level,
+        "parent_code": None,
+        "population": sum(t["population"] for t in ts),
+        "lon": sum(t["lon"] for t in ts) / len(ts),
+        "lat": sum(t["lat"] for t in ts) / len(ts),
+        "xmin": min(t["xmin"] for t in ts),
+        "ymin": min(t["ymin"] for t in ts),
+        "xmax": max(t["xmax"] for t in ts),
+        "ymax": max(t["ymax"] for t in ts),
+        "area_km2": sum(t["area_km2"] for t in ts),
+        "leaf": False,
+        "geometry": None,
+        "held": False,
+        "_children": tops,
+    }
+
+
+def _root(snap: dict) -> dict | None:
+    """The top-most area held, or the common ancestor of several top-most areas."""
+    tops = snap["tops"]
+    if not tops:
+        return None
+    if len(tops) == 1:
+        return snap["areas"][tops[0]]
+    for cut in (9, 6, 4, 2):
+        p = tops[0][:cut]
+        if all(t.startswith(p) and PREFIX[snap["areas"][t]["level"]] > cut for t in tops):
+            virtual = _virtual(snap, p + "0" * (12 - cut))
+            if virtual is not None:
+                return virtual
+    # tops in different provinces: the one with the most members
+    return max((snap["areas"][t] for t in tops), key=lambda a: member_counts(snap, a)["total"])
+
+
+def area(snap: dict, code: str | None) -> dict:
+    """The area named by code (the root area when None): held, or the common ancestor of
+    top-most areas; 400 for a malformed code, 404 naming an unknown one."""
+    if code is None:
+        return snap["root"]
+    if not AREA_CODE.match(code):
+        raise BadInput("invalid_area", area=code)
+    found = snap["areas"].get(code) or _virtual(snap, code)
+    if found is None:
+        raise NotFound("stats_unknown_area", area=code)
+    return found
+
+
+def street_area(snap: dict, code: str) -> dict:
+    """`?street=` as it always was: a street or town held; 400 otherwise."""
     if not STREET_CODE.match(code):
         raise BadInput("invalid_street", street=code)
-    for s in snap["streets"]:
-        if s["code"] == code:
-            return s
-    raise BadInput("unknown_street", street=code, district=snap["district"]["name"])
+    found = snap["areas"].get(code)
+    if found is None or found["level"] not in ("street", "town"):
+        root = snap["root"]
+        raise BadInput("unknown_street", street=code, district=root["name"] if root else "")
+    return found
 
 
-def _in(street: dict | None, code: str | None) -> bool:
-    return street is None or code == street["code"]
+def children_of(snap: dict, a: dict) -> list[dict]:
+    """The areas one level below a (for the common ancestor: the top-most areas)."""
+    codes = a.get("_children") or snap["children"].get(a["code"], [])
+    return [snap["areas"][c] for c in codes]
 
 
-def _scope_json(snap: dict, street: dict | None) -> dict:
-    d = snap["district"]
-    if street is None:
-        return {"level": "district", "code": d["code"], "name": d["name"]}
-    return {"level": street["level"], "code": street["code"], "name": street["name"]}
+def _in(a: dict | None, code: str | None) -> bool:
+    return a is not None and code is not None and code.startswith(_prefix(a))
+
+
+def area_json(snap: dict, a: dict) -> dict:
+    """The area as answers name it: code, name, level, its parent and the path from the root."""
+    path, code = [], a["code"]
+    while code is not None:
+        node = snap["areas"].get(code) or (a if code == a["code"] else None)
+        if node is None:
+            break
+        path.append({"code": node["code"], "name": node["name"], "level": node["level"]})
+        code = node["parent_code"]
+    root = snap["root"]
+    if root is not None and not root.get("held", True) and root["code"] != a["code"]:
+        if _in(root, a["code"]):
+            path.append({"code": root["code"], "name": root["name"], "level": root["level"]})
+    path.reverse()
+    return {
+        "code": a["code"],
+        "name": a["name"],
+        "level": a["level"],
+        "level_zh": words.AREA_LEVELS[a["level"]],
+        "parent_code": a["parent_code"] if a["parent_code"] in snap["areas"] else None,
+        "held": a.get("held", True),
+        "path": path,
+    }
+
+
+def _scope_json(a: dict) -> dict:
+    return {"level": a["level"], "code": a["code"], "name": a["name"]}
 
 
 def _meta(snap: dict) -> dict:
@@ -246,56 +368,93 @@ def _meta(snap: dict) -> dict:
     }
 
 
-# ------------------------------------------------------------------ figures
-def member_counts(snap: dict, street: dict | None) -> dict:
-    """members: total, full, probationary, mobile_out, mobile_in."""
-    out = dict.fromkeys(["total", "full", "probationary", "mobile_out", "mobile_in"], 0)
-    for r in snap["members"]:
-        if _in(street, r["street_code"]):
-            out["total"] += r["n"]
-            out[r["status"]] += r["n"]
-            if r["mobile_out"]:
-                out["mobile_out"] += r["n"]
-    out["mobile_in"] = sum(r["n"] for r in snap["mobile_in"] if _in(street, r["street_code"]))
+def _note(what: str, key: str, **values) -> dict:
+    zh, en, _ = MESSAGES[key]
+    return {"what": what, "message": zh.format(**values), "message_en": en.format(**values)}
+
+
+def missing(snap: dict, a: dict) -> list[dict]:
+    """What the area's figures lack: levels not loaded, grids not drawn, orgs placed nowhere."""
+    out = []
+    if not a.get("held", True):
+        out.append(_note("area", "missing_area", code=a["code"], count=len(children_of(snap, a))))
+    for x in [a, *children_of(snap, a)]:
+        if x["level"] in BELOW and not children_of(snap, x):
+            zh, en = BELOW[x["level"]]
+            out.append(
+                _note(
+                    "children",
+                    "missing_children",
+                    name=x["name"],
+                    code=x["code"],
+                    below_zh=zh,
+                    below=en,
+                )
+            )
+    gridded = {g["community_code"] for g in snap["grids"]}
+    bare = [
+        c
+        for c, x in snap["areas"].items()
+        if x["level"] in ("community", "village") and _in(a, c) and c not in gridded
+    ]
+    if bare:
+        out.append(_note("grids", "missing_grids", name=a["name"], count=len(bare)))
+    if a is snap["root"]:
+        unplaced = sum(r["n"] for r in snap["orgs"] if r["area"] is None)
+        if unplaced:
+            out.append(_note("orgs", "unplaced_orgs", count=unplaced))
     return out
 
 
-def age_gender(snap: dict, street: dict | None) -> list[dict]:
+# ------------------------------------------------------------------ figures
+def member_counts(snap: dict, a: dict) -> dict:
+    """members: total, full, probationary, mobile_out, mobile_in."""
+    out = dict.fromkeys(["total", "full", "probationary", "mobile_out", "mobile_in"], 0)
+    for r in snap["members"]:
+        if _in(a, r["area"]):
+            out["total"] += r["n"]
+            out[r["status"]] += r["n"]
+    for r in snap["mobile"]:
+        origin_in = _in(a, r["origin"])
+        if origin_in and not _in(a, r["dest"]):
+            out["mobile_out"] += r["n"]
+        elif not origin_in and (_in(a, r["inflow"]) or _in(a, r["dest"])):
+            out["mobile_in"] += r["n"]
+    return out
+
+
+def age_gender(snap: dict, a: dict) -> list[dict]:
     """Members by age band and gender."""
     rows = {b: {"band": b, "label": AGE_BAND_LABELS[b], "M": 0, "F": 0} for b in AGE_BANDS}
     for r in snap["members"]:
-        if _in(street, r["street_code"]):
+        if _in(a, r["area"]):
             rows[AGE_BANDS[r["band"]]][r["gender"]] += r["n"]
     return list(rows.values())
 
 
-def org_counts(snap: dict, street: dict | None) -> dict:
+def org_counts(snap: dict, a: dict) -> dict:
     """Active orgs: total, by level, by category."""
     by_level = dict.fromkeys(ORG_LEVELS, 0)
     by_category = dict.fromkeys(ORG_CATEGORIES, 0)
     for r in snap["orgs"]:
-        if _in(street, r["street_code"]):
+        if _in(a, r["area"]):
             by_level[r["level"]] += r["n"]
             by_category[r["category"]] += r["n"]
     return {"total": sum(by_level.values()), "by_level": by_level, "by_category": by_category}
 
 
-def service_point_counts(snap: dict, street: dict | None) -> dict:
+def service_point_counts(snap: dict, a: dict) -> dict:
     """Service points: total and by level."""
     by_level = dict.fromkeys(SERVICE_POINT_LEVELS, 0)
     for s in snap["service_points"]:
-        if _in(street, s["street_code"]):
+        if _in(a, s["area"]):
             by_level[s["level"]] += 1
     return {"total": sum(by_level.values()), "by_level": by_level}
 
 
-def _grid_street(snap: dict, g: dict) -> str:
-    return g["community_code"][:9] + "000"
-
-
-def circle_coverage(snap: dict, street: dict | None) -> dict:
+def circle_coverage(snap: dict, a: dict) -> dict:
     """Share of grids and of their population inside the 15-minute circle."""
-    gs = [g for g in snap["grids"] if _in(street, _grid_street(snap, g))]
+    gs = [g for g in snap["grids"] if _in(a, g["community_code"])]
     grids = len(gs)
     covered = sum(1 for g in gs if g["covered"])
     pop = sum(g["population"] for g in gs)
@@ -318,25 +477,26 @@ def circle_coverage(snap: dict, street: dict | None) -> dict:
         "population": pop,
         "covered_population": covered_pop,
         "population_share": round(covered_pop / pop, 4) if pop else None,
+        # the contract's name for the share of the population (issue 18)
+        "rate": round(covered_pop / pop, 4) if pop else None,
     }
 
 
-def organisation_coverage(snap: dict, street: dict | None) -> dict:
+def organisation_coverage(snap: dict, a: dict) -> dict:
     """Organisation coverage: the rate, and how many places and branches each finding names."""
     f = snap["org_findings"]
+    whole = a is snap["root"]  # the root: every finding, orgs placed in no area too
     needing = [
-        h
-        for h in snap["homes"]
-        if h["full_members"] >= MIN_FULL_MEMBERS and _in(street, h["code"][:9] + "000")
+        code
+        for code, h in snap["homes"].items()
+        if h["full_members"] >= MIN_FULL_MEMBERS
+        and snap["areas"][code]["level"] in ("community", "village")
+        and _in(a, code)
     ]
-    without = [
-        c for c in f["places_without_org"]["communities"] if _in(street, c["code"][:9] + "000")
-    ]
-    grids = [
-        g for g in f["places_without_org"]["grids"] if _in(street, g["community_code"][:9] + "000")
-    ]
-    over = [b for b in f["oversized_branches"] if _in(street, _street_of(b["admin_area_code"]))]
-    under = [b for b in f["undersized_branches"] if _in(street, _street_of(b["admin_area_code"]))]
+    without = [c for c in f["places_without_org"]["communities"] if _in(a, c["code"])]
+    grids = [g for g in f["places_without_org"]["grids"] if _in(a, g["community_code"])]
+    over = [b for b in f["oversized_branches"] if whole or _in(a, b["admin_area_code"])]
+    under = [b for b in f["undersized_branches"] if whole or _in(a, b["admin_area_code"])]
     return {
         "communities_needing_org": len(needing),
         "communities_without_org": len(without),
@@ -344,50 +504,125 @@ def organisation_coverage(snap: dict, street: dict | None) -> dict:
         "grids_without_party_group": len(grids),
         "oversized_branches": len(over),
         "undersized_branches": len(under),
-        # clusters of mobile members at destinations belong to the district as a whole
-        "suggested_migrant_groups": len(f["suggested_migrant_groups"]) if street is None else None,
+        # clusters of mobile members at destinations belong to the territory as a whole
+        "suggested_migrant_groups": len(f["suggested_migrant_groups"]) if whole else None,
         "rule": f"有 {MIN_FULL_MEMBERS} 名以上正式党员居住的社区（村）中已建党组织的比例 / share "
         f"of communities and villages where {MIN_FULL_MEMBERS} or more full members live that "
         "have a party org",
     }
 
 
-def _memo(fn):
-    """Answers are built once per snapshot and street: a refresh of the screen costs a lookup."""
+def area_figures(snap: dict, a: dict) -> dict:
+    """One row of /stats/areas: the area's counts (the sums of its children's, plus its own)."""
+    m = member_counts(snap, a)
+    c = circle_coverage(snap, a)
+    return {
+        "code": a["code"],
+        "name": a["name"],
+        "level": a["level"],
+        "level_zh": words.AREA_LEVELS[a["level"]],
+        "lon": round(a["lon"], 6),
+        "lat": round(a["lat"], 6),
+        "members": {k: m[k] for k in ("total", "full", "probationary", "mobile_out", "mobile_in")},
+        "orgs": org_counts(snap, a)["total"],
+        "service_points": service_point_counts(snap, a)["total"],
+        "population": a["population"],
+        "grids": c["grids"],
+        "coverage_15min": {
+            "covered_population": c["covered_population"],
+            "population": c["population"],
+            "rate": c["rate"],
+        },
+    }
 
-    def wrapper(url: str, street_code: str | None = None, wait_s: float = WAIT_S) -> dict:
+
+def _own_figures(snap: dict, a: dict) -> dict:
+    """What sits on the area itself, in none of its children (its committee, its centre)."""
+    exactly = {**a, "level": "village"}  # all 12 digits: this code and nothing below it
+    m = member_counts(snap, exactly)
+    return {
+        "code": a["code"],
+        "members": {k: m[k] for k in ("total", "full", "probationary")},
+        "orgs": org_counts(snap, exactly)["total"],
+        "service_points": service_point_counts(snap, exactly)["total"],
+        "grids": circle_coverage(snap, exactly)["grids"],
+    }
+
+
+def _memo(fn):
+    """Answers are built once per snapshot and area: a refresh of the screen costs a lookup."""
+
+    def wrapper(
+        url: str,
+        code: str | None = None,
+        wait_s: float = WAIT_S,
+        *,
+        street: str | None = None,
+    ) -> dict:
         snap, stale = snapshot(url, wait_s)
-        street = street_scope(snap, street_code)
-        views = snap.setdefault("views", {})
-        key = (fn.__name__, street_code)
-        if key not in views:
-            views[key] = fn(snap, street)
-        return {**views[key], "stale": stale}
+        if snap["root"] is None:
+            raise NotFound("no_areas")
+        a = street_area(snap, street) if street is not None else area(snap, code)
+        key = (fn.__name__, a["code"])
+        views = snap["views"]
+        with snap["views_lock"]:
+            view = views.get(key)
+            if view is not None:
+                views.move_to_end(key)
+        if view is None:
+            view = fn(snap, a)
+            with snap["views_lock"]:
+                views[key] = view
+                while len(views) > VIEWS_KEPT:
+                    views.popitem(last=False)
+        return {**view, "stale": stale}
 
     wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
     return wrapper
 
 
 @_memo
-def overview(snap: dict, street: dict | None) -> dict:
-    """Headline figures of the district or one street."""
+def overview(snap: dict, a: dict) -> dict:
+    """Headline figures of an area, with what its data lacks."""
     return {
-        "scope": _scope_json(snap, street),
-        "members": member_counts(snap, street),
-        "orgs": org_counts(snap, street),
-        "service_points": service_point_counts(snap, street),
-        "coverage_15min": circle_coverage(snap, street),
-        "org_coverage": organisation_coverage(snap, street),
-        "age_gender": age_gender(snap, street),
+        "scope": _scope_json(a),
+        "area": area_json(snap, a),
+        "missing": missing(snap, a),
+        "members": member_counts(snap, a),
+        "orgs": org_counts(snap, a),
+        "service_points": service_point_counts(snap, a),
+        "coverage_15min": circle_coverage(snap, a),
+        "org_coverage": organisation_coverage(snap, a),
+        "age_gender": age_gender(snap, a),
         **_meta(snap),
     }
 
 
 @_memo
-def streets(snap: dict, street: dict | None) -> dict:
-    """Every street and town with its figures, ranked by members (then coverage, code)."""
+def areas(snap: dict, a: dict) -> dict:
+    """The areas one level below a, with their figures, ranked by members (then code)."""
+    items = [area_figures(snap, c) for c in children_of(snap, a)]
+    items.sort(key=lambda r: (-r["members"]["total"], r["code"]))
+    for i, r in enumerate(items, start=1):
+        r["rank"] = i
+    return {
+        "parent": {**area_json(snap, a), **area_figures(snap, a)},
+        "own": _own_figures(snap, a) if a.get("held", True) else None,
+        "items": items,
+        "ranked_by": "members",
+        "missing": missing(snap, a),
+        **_meta(snap),
+    }
+
+
+@_memo
+def streets(snap: dict, a: dict) -> dict:
+    """Every street and town in the area with its figures, ranked by members (then coverage,
+    code); the screen's table."""
     rows = []
-    for s in snap["streets"]:
+    for s in snap["areas"].values():
+        if s["level"] not in ("street", "town") or not _in(a, s["code"]):
+            continue
         m = member_counts(snap, s)
         c = circle_coverage(snap, s)
         rows.append(
@@ -414,49 +649,43 @@ def streets(snap: dict, street: dict | None) -> dict:
     rows.sort(key=lambda r: (-r["members"], -(r["coverage_share"] or 0), r["code"]))
     for i, r in enumerate(rows, start=1):
         r["rank"] = i
-    if street is not None:
-        rows = [r for r in rows if r["code"] == street["code"]]
     return {
-        "scope": _scope_json(snap, street),
+        "scope": _scope_json(a),
+        "area": area_json(snap, a),
         "ranked_by": "members",
-        "coverage_basis": circle_coverage(snap, None)["basis"],
+        "coverage_basis": circle_coverage(snap, a)["basis"],
         "streets": rows,
         **_meta(snap),
     }
 
 
 @_memo
-def flows(snap: dict, street: dict | None) -> dict:
-    """Destination cities of mobile members going out, with counts and coordinates."""
-    by_dest: dict[str, dict] = {}
-    for r in snap["flows"]:
-        if not _in(street, r["street_code"]):
+def flows(snap: dict, a: dict) -> dict:
+    """Destinations of the area's mobile members going out of it, with counts and places."""
+    by_dest: dict[str, Counter] = {}
+    for r in snap["mobile"]:
+        if not _in(a, r["origin"]) or _in(a, r["dest"]):
             continue
-        d = by_dest.setdefault(
-            r["destination"],
-            {"destination": r["destination"], "members": 0, "_x": 0.0, "_y": 0.0, "_n": 0},
-        )
-        d["members"] += r["n"]
-        if r["located"]:
-            d["_x"] += r["lon"] * r["located"]
-            d["_y"] += r["lat"] * r["located"]
-            d["_n"] += r["located"]
-    out = []
-    for d in by_dest.values():
-        n = d.pop("_n")
-        x, y = d.pop("_x"), d.pop("_y")
-        d["lon"] = round(x / n, 4) if n else None
-        d["lat"] = round(y / n, 4) if n else None
-        out.append(d)
+        d = by_dest.setdefault(r["destination"], Counter())
+        d.update({"n": r["n"], "x": r["sum_lon"], "y": r["sum_lat"], "k": r["located"]})
+    out = [
+        {
+            "destination": dest,
+            "members": d["n"],
+            "lon": round(d["x"] / d["k"], 4) if d["k"] else None,
+            "lat": round(d["y"] / d["k"], 4) if d["k"] else None,
+        }
+        for dest, d in by_dest.items()
+    ]
     out.sort(key=lambda d: (-d["members"], d["destination"]))
-    origin = street if street is not None else snap["district"]
     return {
-        "scope": _scope_json(snap, street),
+        "scope": _scope_json(a),
+        "area": area_json(snap, a),
         "origin": {
-            "code": origin["code"],
-            "name": origin["name"],
-            "lon": round(origin["lon"], 6),
-            "lat": round(origin["lat"], 6),
+            "code": a["code"],
+            "name": a["name"],
+            "lon": round(a["lon"], 6),
+            "lat": round(a["lat"], 6),
         },
         "total": sum(d["members"] for d in out),
         "flows": out,
@@ -464,74 +693,96 @@ def flows(snap: dict, street: dict | None) -> dict:
     }
 
 
-@_memo
-def map_layers(snap: dict, street: dict | None) -> dict:
-    """The screen's map: street boundaries, member density per community, branch cells,
-    service points with their 15-minute reach. Aggregates and public facilities only."""
-    d = snap["district"]
-    homes = {h["code"]: h for h in snap["homes"]}
+def _leaves(snap: dict, a: dict) -> list[dict]:
+    return [x for c, x in snap["areas"].items() if x["leaf"] and _in(a, c)]
+
+
+def _homes_under(snap: dict, a: dict) -> int:
+    return sum(h["members"] for c, h in snap["homes"].items() if _in(a, c))
+
+
+def _feature(x: dict, **props) -> dict:
     return {
-        "district": {
-            "code": d["code"],
-            "name": d["name"],
-            "lon": round(d["lon"], 6),
-            "lat": round(d["lat"], 6),
-            "bbox": [round(d[k], 6) for k in ("xmin", "ymin", "xmax", "ymax")],
-        },
-        "streets": {
-            "type": "FeatureCollection",
-            "features": [
-                {
-                    "type": "Feature",
-                    "id": s["code"],
-                    "geometry": s["geometry"],
-                    "properties": {
-                        "code": s["code"],
-                        "name": s["name"],
-                        "level": s["level"],
-                        "lon": round(s["lon"], 6),
-                        "lat": round(s["lat"], 6),
-                    },
-                }
-                for s in snap["streets"]
-            ],
-        },
-        "density": {
-            "type": "FeatureCollection",
-            "features": [
-                {
-                    "type": "Feature",
-                    "id": code,
-                    "geometry": h["geometry"],
-                    "properties": {
-                        "code": code,
-                        "name": h["name"],
-                        "street_code": code[:9] + "000",
-                        "members": h["members"],
-                        "per_km2": round(h["members"] / h["area_km2"], 1)
-                        if h["area_km2"]
-                        else None,
-                    },
-                }
-                for code, h in homes.items()
-            ],
-        },
+        "type": "Feature",
+        "id": x["code"],
+        "geometry": x["geometry"],
+        "properties": {"code": x["code"], "name": x["name"], "level": x["level"], **props},
+    }
+
+
+def _density(members: int, km2: float) -> float | None:
+    return round(members / km2, 1) if km2 else None
+
+
+@_memo
+def map_layers(snap: dict, a: dict) -> dict:
+    """The screen's map of an area: its children's boundaries with member density, density per
+    leaf area (communities and villages), branch cells, service points with their 15-minute
+    reach. Aggregates and public facilities only."""
+    head = {
+        "code": a["code"],
+        "name": a["name"],
+        "level": a["level"],
+        "lon": round(a["lon"], 6),
+        "lat": round(a["lat"], 6),
+        "bbox": [round(a[k], 6) for k in ("xmin", "ymin", "xmax", "ymax")],
+    }
+    kids = []
+    for x in children_of(snap, a):
+        homes = _homes_under(snap, x)
+        kids.append(
+            _feature(
+                x,
+                lon=round(x["lon"], 6),
+                lat=round(x["lat"], 6),
+                members=homes,
+                per_km2=_density(homes, x["area_km2"]),
+            )
+        )
+    cells: dict[tuple, Counter] = {}
+    for c in snap["branch_cells"]:
+        if _in(a, c["area"]):
+            cells.setdefault((c["cx"], c["cy"]), Counter()).update(
+                {"n": c["n"], "x": c["sum_lon"], "y": c["sum_lat"]}
+            )
+    leaves = []
+    for x in _leaves(snap, a):
+        h = snap["homes"].get(x["code"], {"members": 0})
+        leaves.append(
+            _feature(
+                x,
+                street_code=x["code"][:9] + "000",
+                members=h["members"],
+                per_km2=_density(h["members"], x["area_km2"]),
+            )
+        )
+    children = {"type": "FeatureCollection", "features": kids}
+    return {
+        "area": {**area_json(snap, a), **head},
+        "district": head,  # the screen's name for the area it shows (T3 reworks the screen)
+        "children": children,
+        "streets": children,  # the screen's name for the children
+        "density": {"type": "FeatureCollection", "features": leaves},
         "branch_cells": {
             "cell_deg": BRANCH_CELL_DEG,
             "cells": [
-                [round(c["lon"], 5), round(c["lat"], 5), c["n"]] for c in snap["branch_cells"]
+                [round(c["x"] / c["n"], 5), round(c["y"] / c["n"], 5), c["n"]]
+                for c in cells.values()
             ],
         },
         "service_points": [
             {
                 "name": s["name"],
                 "level": s["level"],
-                "street_code": s["street_code"],
+                "area_code": s["area"],
+                "street_code": s["area"][:9] + "000" if s["area"] else None,
                 "lon": round(s["lon"], 6),
                 "lat": round(s["lat"], 6),
                 "reach_m": CIRCLE_RADIUS_M,
             }
             for s in snap["service_points"]
+            if _in(a, s["area"])
         ],
+        "missing": missing(snap, a),
         **_meta(snap),
     }

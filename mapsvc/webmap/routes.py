@@ -7,7 +7,8 @@ from flask import Blueprint, current_app, jsonify
 
 from mapsvc import access
 from mapsvc.domain.errors import NotFound
-from mapsvc.http.params import declare
+from mapsvc.http import params
+from mapsvc.http.params import Choice, declare
 from mapsvc.infra import db
 from mapsvc.webmap import service
 
@@ -36,11 +37,18 @@ def org_summary_view(org_id: int):
 
 @bp.get("/branch-counts")
 @access.aggregate
-@declare()
+@declare(
+    Choice(
+        "level",
+        "按哪一级区划汇总（市、区县、街道镇） / areas of which level (city, county, street)",
+        service.BRANCH_COUNT_LEVELS,
+        default="street",
+    )
+)
 def branch_counts():
-    """Branches and their members per street or town, as GeoJSON points."""
+    """Branches and their members per area of one level (default street or town), as points."""
     with _cursor() as cur:
-        rows = service.branch_counts(cur)
+        rows = service.branch_counts(cur, params.parsed()["level"])
     return jsonify(
         {
             "type": "FeatureCollection",

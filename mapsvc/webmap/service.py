@@ -37,7 +37,16 @@ def org_summary(cur, org_id: int) -> dict | None:
     return org
 
 
-def branch_counts(cur) -> list[dict]:
-    """Branches and their members per street or town (an aggregate: no person's data)."""
-    execute(cur, query("branch_counts"), {})
+# ?level= of /api/v1/branch-counts → the area levels it sums over
+BRANCH_COUNT_LEVELS = {
+    "city": "市 / city",
+    "county": "区县 / county",
+    "street": "街道（镇乡） / street or town",
+}
+_LEVELS_OF = {"city": ["city"], "county": ["county"], "street": ["street", "town"]}
+
+
+def branch_counts(cur, level: str = "street") -> list[dict]:
+    """Branches and their members per area of a level (an aggregate: no person's data)."""
+    execute(cur, query("branch_counts"), {"levels": _LEVELS_OF[level]})
     return cur.fetchall()

@@ -548,7 +548,7 @@ def test_suggested_migrant_groups_match_dbscan(client, conn):
     cur.execute(
         "SELECT ST_X(m.destination_geom) AS lon, ST_Y(m.destination_geom) AS lat, "
         "m.mobile_destination FROM members m WHERE m.is_mobile AND m.destination_geom IS NOT NULL "
-        "AND NOT EXISTS (SELECT 1 FROM admin_areas a WHERE a.level = 'district' "
+        "AND NOT EXISTS (SELECT 1 FROM admin_areas a WHERE a.level = 'county' "
         "AND ST_Intersects(a.geom, m.destination_geom))"
     )
     mob = [dict(r) for r in cur.fetchall()]

@@ -18,9 +18,9 @@ from mapsvc.coverage import service as cov
 from mapsvc.infra.db import libpq_dsn
 
 DISTRICT_ORG = """(SELECT o.path FROM party_orgs o
-                   JOIN admin_areas a ON a.code = o.admin_area_code AND a.level = 'district'
+                   JOIN admin_areas a ON a.code = o.admin_area_code AND a.level = 'county'
                    ORDER BY nlevel(o.path) LIMIT 1)"""
-DISTRICT_AREA = "(SELECT geom FROM admin_areas WHERE level = 'district')"
+DISTRICT_AREA = "(SELECT geom FROM admin_areas WHERE level = 'county')"
 
 
 @pytest.fixture()
@@ -58,7 +58,7 @@ def test_overview_members_orgs_and_service_points_equal_sql(client, cur):
     res = client.get("/api/v1/stats/overview")
     assert res.status_code == 200
     body = res.get_json()
-    assert body["scope"]["level"] == "district"
+    assert body["scope"]["level"] == "county"
     m = body["members"]
     assert m["total"] == district_members(cur) > 0
     assert m["full"] == district_members(cur, "m.status = 'full'")
@@ -214,7 +214,7 @@ def test_flows_are_the_destinations_of_mobile_members_going_out(client, cur):
     assert body["total"] == sum(r["n"] for r in expected.values())
     assert body["total"] == client.get("/api/v1/stats/overview").get_json()["members"]["mobile_out"]
     assert body["origin"]["name"] == one(
-        cur, "SELECT name FROM admin_areas WHERE level = 'district'"
+        cur, "SELECT name FROM admin_areas WHERE level = 'county'"
     )
     assert "西安" in expected
 
@@ -412,7 +412,7 @@ def test_openapi_describes_the_stats_endpoints(client):
     for path in ("overview", "streets", "flows", "map"):
         assert f"/api/v1/stats/{path}" in doc["paths"]
     names = [p["name"] for p in doc["paths"]["/api/v1/stats/overview"]["get"]["parameters"]]
-    assert names == ["street"]
+    assert names == ["area", "street"]
 
 
 # ------------------------------------------------------------------ who may read them

@@ -386,7 +386,7 @@ def test_admin_area_tiles_name_their_areas(client, conn):
         assert found[code]["id"] == int(code)
     world = client.get("/ogc/collections/admin_areas/tiles/WebMercatorQuad/1/1/0")
     assert {f["properties"]["level"] for f in decode(world)["admin_areas"]["features"]} >= {
-        "district"
+        "county"
     }
 
 

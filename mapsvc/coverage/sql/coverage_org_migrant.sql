@@ -1,16 +1,18 @@
--- Where mobile members going out (destination outside the district) cluster without a
+-- Where mobile members going out (destination outside the territory the database holds: its
+-- top-most areas, those without a held parent) cluster without a
 -- migrant group: ST_ClusterDBSCAN with eps = %(distance_m)s metres and minpoints =
 -- %(min_members)s. Metres are honoured in two steps: a coarse clustering in degrees whose
 -- eps can only be larger than d metres anywhere below 60° latitude (so true clusters are
 -- never split), then DBSCAN in metres within each coarse group, in the UTM zone of its centre.
 -- A cluster is suggested when no active migrant group lies within distance_m of its centroid.
-WITH district AS (
-    SELECT ST_Union(geom) AS geom FROM admin_areas WHERE level = 'district'
+WITH home AS (
+    SELECT ST_Union(a.geom) AS geom FROM admin_areas a
+    WHERE NOT EXISTS (SELECT 1 FROM admin_areas p WHERE p.code = a.parent_code)
 ), mob AS (
     SELECT m.id, m.status, m.mobile_destination, m.destination_geom AS geom
     FROM members m
     WHERE m.is_mobile AND m.destination_geom IS NOT NULL
-      AND NOT EXISTS (SELECT 1 FROM district d WHERE ST_Intersects(d.geom, m.destination_geom))
+      AND NOT EXISTS (SELECT 1 FROM home h WHERE ST_Intersects(h.geom, m.destination_geom))
 ), coarse AS (
     SELECT mob.*,
            ST_ClusterDBSCAN(geom, eps := %(distance_m)s / (111320.0 * 0.5), minpoints := 1)
