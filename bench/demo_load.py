@@ -50,7 +50,12 @@ def main() -> None:
                 target=_load, args=(url, scale, send)
             )
             child.start()
-            took, rss_gb, counts = recv.recv()
+            send.close()
+            try:
+                took, rss_gb, counts = recv.recv()
+            except EOFError:  # the load failed: its traceback is above
+                child.join()
+                raise SystemExit(f"demo load --scale {scale} failed") from None
             child.join()
             print(
                 f"demo load --scale {scale:<8}  {took:7.1f} s  peak RSS {rss_gb:.2f} GB  "

@@ -64,11 +64,15 @@ def boundaries() -> dict[str, dict]:
 
 @lru_cache(maxsize=1)
 def townships() -> dict[str, list[tuple[str, str]]]:
-    """County code (6 digits) → [(12-digit code, name)] of its streets and towns, by code."""
+    """County code (6 digits) → [(12-digit code, name)] of its streets and towns, by code.
+
+    Units coded 400 and above (farms, scenic and development zones; 21 in Shaanxi) are left
+    out: they are not streets or towns."""
     out: dict[str, list[tuple[str, str]]] = {}
     with open(DATA / "shaanxi_townships.csv", encoding="utf-8") as f:
         for row in csv.DictReader(f):
-            out.setdefault(row["code"][:6], []).append((row["code"], row["name"]))
+            if row["code"][6:9] < "400":
+                out.setdefault(row["code"][:6], []).append((row["code"], row["name"]))
     return out
 
 
