@@ -65,6 +65,19 @@ def _cursor():
     return db.cursor(current_app.config["DATABASE_URL"])
 
 
+AREA = Param(
+    "area",
+    "只看这个区划（12 位代码，任意一级）内的单元 / only units inside this area (12-digit code, "
+    "any level)",
+    {"type": "string", "pattern": r"^[1-9][0-9]{11}$"},
+    lambda args: (args.get("area") or "").strip() or None,
+)
+
+
+def _area(cur) -> str | None:
+    return cov.area_prefix(cur, params.parsed()["area"])
+
+
 def _reach(cur) -> cov.Reach:
     p = params.parsed()
     return cov.make_reach(cur, p["mode"], p["radius_m"], p["minutes"])
@@ -83,13 +96,14 @@ def _features(units: list[dict], geometries: dict[str, dict], layer: str) -> lis
 
 
 @bp.get("/coverage")
-@declare(Choice("by", "统计单元 / unit", cov.UNITS, default="grid"), Format(FORMATS), *REACH)
+@declare(Choice("by", "统计单元 / unit", cov.UNITS, default="grid"), Format(FORMATS), *REACH, AREA)
 def coverage():
     """Covered and uncovered grids, communities or streets, with population and members."""
     by, fmt = params.parsed()["by"], params.parsed()["f"]
     with _cursor() as cur:
+        prefix = _area(cur)
         reach = _reach(cur)
-        result = cov.coverage(cur, reach, by)
+        result = cov.coverage(cur, reach, by, prefix)
         if fmt == "geojson":
             geoms = cov.unit_geometries(cur, by)
     if fmt == "json":
@@ -106,13 +120,19 @@ def coverage():
 
 
 @bp.get("/coverage/gaps")
-@declare(Format(FORMATS), Integer("limit", "条数 / how many", default=50, lo=1, hi=10_000), *REACH)
+@declare(
+    Format(FORMATS),
+    Integer("limit", "条数 / how many", default=50, lo=1, hi=10_000),
+    *REACH,
+    AREA,
+)
 def coverage_gaps():
     """Uncovered grids and communities ranked by uncovered population, then members."""
     fmt, limit = params.parsed()["f"], params.parsed()["limit"]
     with _cursor() as cur:
+        prefix = _area(cur)
         reach = _reach(cur)
-        result = cov.gaps(cur, reach, limit)
+        result = cov.gaps(cur, reach, limit, prefix)
         if fmt == "geojson":
             grid_geoms = cov.unit_geometries(cur, "grid")
             area_geoms = cov.unit_geometries(cur, "community")
@@ -149,16 +169,17 @@ def coverage_service_areas():
 
 
 @bp.get("/coverage/export.xlsx")
-@declare(*REACH)
+@declare(*REACH, AREA)
 def coverage_export():
     """The analysis as a workbook: totals, grids, communities, streets and gaps."""
     from openpyxl import Workbook
 
     with _cursor() as cur:
+        prefix = _area(cur)
         reach = _reach(cur)
-        rows = cov.grid_rows(cur, reach)
+        rows = cov.in_area(cov.grid_rows(cur, reach), prefix)
         sheets = {by: cov.summarise(cur, rows, by) for by in ("grid", "community", "street")}
-        gap = cov.gaps(cur, reach, 10_000)
+        gap = cov.gaps(cur, reach, 10_000, prefix)
     wb = Workbook()
     ws = wb.active
     ws.title = "汇总 totals"
@@ -291,6 +312,7 @@ def _candidates(body: dict):
         lo=1,
         hi=10_000,
     ),
+    AREA,
 )
 def org_coverage():
     """Organisation coverage (两个覆盖): places without an org, branch sizes, migrant groups."""
@@ -301,5 +323,6 @@ def org_coverage():
             min_full=p["min_full"],
             max_members=p["max_members"],
             distance_m=p["distance_m"] or cov.MIGRANT_DISTANCE_M,
+            prefix=_area(cur),
         )
     return jsonify(result)

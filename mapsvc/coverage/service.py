@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mapsvc.domain import vocabulary as words
-from mapsvc.domain.errors import BadInput
+from mapsvc.domain.errors import BadInput, NotFound
 from mapsvc.domain.rules import (  # also read as cov.LEVEL_REACH_M … by routes and bench
     LEVEL_REACH_M,
     MAX_BRANCH_MEMBERS,
@@ -121,6 +121,30 @@ def walk_horizon_m(cur) -> float:
     if row is None or not row["built"]:
         raise BadInput("no_road_network")
     return float(row["reach_m"])
+
+
+# ------------------------------------------------------------------ one area (issue 18)
+_AREA_DIGITS = {"province": 2, "city": 4, "county": 6, "street": 9, "town": 9}
+
+
+def area_prefix(cur, code: str | None) -> str | None:
+    """The digits that name the area `code` (None: everywhere); 400 malformed, 404 unknown."""
+    if code is None:
+        return None
+    if not (len(code) == 12 and code.isdigit() and code[0] != "0"):
+        raise BadInput("invalid_area", area=code)
+    cur.execute("SELECT level FROM admin_areas WHERE code = %s", (code,))
+    row = cur.fetchone()
+    if row is None:
+        raise NotFound("stats_unknown_area", area=code)
+    return code[: _AREA_DIGITS.get(row["level"], 12)]
+
+
+def in_area(rows: list[dict], prefix: str | None, key: str = "community_code") -> list[dict]:
+    """The rows whose area code (key) lies in the area named by prefix."""
+    if prefix is None:
+        return rows
+    return [r for r in rows if (r.get(key) or "").startswith(prefix)]
 
 
 # ------------------------------------------------------------------ walking SQL pieces
@@ -251,14 +275,15 @@ def summarise(cur, rows: list[dict], by: str) -> dict:
     return {"totals": totals, "units": units}
 
 
-def coverage(cur, reach: Reach, by: str) -> dict:
-    """The coverage of grids, communities or streets by service points."""
-    return {**summarise(cur, grid_rows(cur, reach), by), "by": by, "reach": reach.describe()}
+def coverage(cur, reach: Reach, by: str, prefix: str | None = None) -> dict:
+    """The coverage of grids, communities or streets by service points (in one area)."""
+    rows = in_area(grid_rows(cur, reach), prefix)
+    return {**summarise(cur, rows, by), "by": by, "reach": reach.describe()}
 
 
-def gaps(cur, reach: Reach, limit: int) -> dict:
+def gaps(cur, reach: Reach, limit: int, prefix: str | None = None) -> dict:
     """Uncovered grids and communities, most uncovered population (then members) first."""
-    rows = grid_rows(cur, reach)
+    rows = in_area(grid_rows(cur, reach), prefix)
 
     def ranked(units: list[dict]) -> list[dict]:
         out = []
@@ -331,8 +356,9 @@ def org_coverage(
     min_full: int = MIN_FULL_MEMBERS,
     max_members: int = MAX_BRANCH_MEMBERS,
     distance_m: float = MIGRANT_DISTANCE_M,
+    prefix: str | None = None,
 ) -> dict:
-    """Organisation coverage (两个覆盖) findings.
+    """Organisation coverage (两个覆盖) findings (in the area named by prefix, if given).
 
     * places_without_org: grids where ≥ min_full full members live (home point inside) and no
       grid party group is organised (party_group_branch_id is null); communities and villages
@@ -360,12 +386,15 @@ def org_coverage(
         r["destinations"] = list(r["destinations"])
         r["nearest_group_m"] = _round(r["nearest_group_m"])
         migrant.append(r)
+    if prefix is not None:  # clusters lie at destinations, outside every area: none of one
+        grids, communities = in_area(grids, prefix), in_area(communities, prefix, "code")
+        branches, migrant = in_area(branches, prefix, "admin_area_code"), []
     return {
         "places_without_org": {"grids": grids, "communities": communities, "units": None},
         "oversized_branches": [b for b in branches if b["members"] > max_members],
         "undersized_branches": [b for b in branches if b["full_members"] < min_full],
         "suggested_migrant_groups": migrant,
-        "parameters": p,
+        "parameters": {**p, "area_prefix": prefix} if prefix else p,
         "notes": {
             "units": "单位（法人单位）不在数据模型中，未评估 / units (employers) are not in "
             "the data model and are not assessed"

@@ -259,16 +259,21 @@ _COVERAGE_RULES = (
 
 _STATS_RULES = (
     "只含汇总数，不含任何个人信息；数据变更后即重新统计，统计完成前返回上一次的数字（stale=true），"
-    "首次统计完成前返回 503。党员按所在党组织的区划归入街道"
-    "（镇）；流出：目的地在本区以外的流动党员；流入：组织关系在区外、由本区组织协助管理或目的地在"
-    "本区的流动党员；15 分钟生活圈：步行路网 15 分钟（75 米/分钟，1125 米），无路网时直线 1125 米。"
+    "首次统计完成前返回 503。任意一级区划（省、市、区县、街道、镇乡、社区、村）均可统计，area 缺省为"
+    "调用者自己的区划；党员按所在党组织的区划（组织未标区划时取上级组织的）归入区划，上级区划的数字"
+    "等于各下级之和加上直接设在本级的部分；缺少的层级在 missing 中说明，不报错；流出：目的地在本区划"
+    "以外的流动党员；流入：组织关系在区划外、由区划内组织协助管理或目的地在区划内的流动党员；"
+    "15 分钟生活圈：步行路网 15 分钟（75 米/分钟，1125 米），无路网时直线 1125 米。"
     " / Aggregates only, no person's data; recounted after every change. "
     "While figures are recounted after a change, answers carry the previous ones with "
-    "stale=true; 503 only before the first count is done. "
-    "Members count in the street of their org's area; mobile out: destination outside the "
-    "district; mobile in: relationship kept outside, helped by an org of the district or living "
-    "in it; 15-minute circle: a 15-minute walk along the roads (75 m/min, 1125 m), or 1125 m "
-    "straight when no walking network is loaded."
+    "stale=true; 503 only before the first count is done. Any area at any level (province, "
+    "city, county, street, town, community, village); without area: the caller's own area. "
+    "Members count in the area of their org (or of the nearest org above it with one); an "
+    "area's figure is the sum over its children plus what sits on the area itself; levels "
+    "not loaded are named in `missing`, never an error. Mobile out: destination outside the "
+    "area; mobile in: org outside, helped by an org of the area or living in it; 15-minute "
+    "circle: a 15-minute walk along the roads (75 m/min, 1125 m), or 1125 m straight when no "
+    "walking network is loaded."
 )
 
 
@@ -279,7 +284,11 @@ def _coverage_paths() -> dict:
                 "summary": summary,
                 "description": _COVERAGE_RULES,
                 "tags": ["覆盖分析"],
-                "responses": {"200": _XLSX if path.endswith(".xlsx") else _JSON, "400": ERROR},
+                "responses": {
+                    "200": _XLSX if path.endswith(".xlsx") else _JSON,
+                    "400": ERROR,
+                    "404": ERROR,
+                },
             }
         }
         for path, summary in (
@@ -331,6 +340,7 @@ def _stats_paths() -> dict:
                 "/api/v1/stats/overview",
                 "总览：党员、党组织、服务点、生活圈与组织覆盖 / headline figures",
             ),
+            ("/api/v1/stats/areas", "下一级区划排名 / the areas one level below, ranked"),
             ("/api/v1/stats/streets", "各街道（镇）排名 / streets and towns ranked"),
             ("/api/v1/stats/flows", "流动党员去向城市 / mobile members' destinations"),
             (
@@ -365,10 +375,11 @@ def _map_paths() -> dict:
         },
         "/api/v1/branch-counts": {
             "get": {
-                "summary": "各街道（镇）党支部与党员数 / branches and members per street or town",
-                "description": "地图低缩放级别的党支部汇总：每个街道、镇一个点（面内一点），"
-                "不含个人信息。 / The branches layer at low zoom: one point per street or town "
-                "(a point on its surface) with counts; no personal data.",
+                "summary": "各区划党支部与党员数 / branches and members per area of a level",
+                "description": "地图低缩放级别的党支部汇总：level=city、county 或 street（缺省，"
+                "街道与镇乡）的每个区划一个点（面内一点），不含个人信息。 / The branches layer at "
+                "low zoom: one point per area of the level (city, county, or street and town by "
+                "default; a point on its surface) with counts; no personal data.",
                 "tags": ["查询"],
                 "responses": {
                     "200": {

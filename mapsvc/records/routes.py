@@ -151,7 +151,10 @@ def _write(cur, resource: Resource, action):
     """Run a write; a database constraint that still objects becomes a 400/409."""
     try:
         with db.savepoint(cur):
-            return action()
+            done = action()
+            # rules checked at commit (an area's parent, migration 0012) speak here, for this record
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            return done
     except psycopg2.IntegrityError as exc:
         problem = validation.explain_db_error(exc)
         status = 409 if isinstance(exc, psycopg2.errors.UniqueViolation) else 400
@@ -339,6 +342,7 @@ def _delete(cur, resource: Resource, key, expected: int | None) -> None:
     try:
         with db.savepoint(cur):
             records.delete_record(cur, resource, key, expected)
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # an area's children (migration 0012)
     except psycopg2.IntegrityError as exc:
         problem = validation.explain_db_error(exc)
         raise Conflict(

@@ -92,12 +92,9 @@ admin_areas = Table(
     Column("code", Text, primary_key=True),
     Column("name", Text, nullable=False),
     Column("level", Text, nullable=False),
-    Column(
-        "parent_code",
-        Text,
-        ForeignKey("admin_areas.code", name="admin_area_parent_exists"),
-        Computed("derived from code and level", persisted=True),
-    ),
+    # the parent must be held unless no ancestor is: a constraint trigger checked at commit
+    # (admin_area_parent_exists, migration 0012), not a foreign key
+    Column("parent_code", Text, Computed("derived from code and level", persisted=True)),
     Column("population", Integer, nullable=False, server_default=text("0")),
     Column("households", Integer, nullable=False, server_default=text("0")),
     Column("geom", _areas(), nullable=False),

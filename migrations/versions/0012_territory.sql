@@ -70,7 +70,7 @@ BEGIN
         ORDER BY a.code LIMIT 1;
         IF FOUND THEN
             RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation',
-                CONSTRAINT = 'admin_area_parent_exists',
+                CONSTRAINT = 'admin_area_has_children',
                 MESSAGE = format('区划 %s 下还有下级区划 %s，不能删除 / area %s still has areas below it (%s): it cannot be removed',
                                  OLD.code, child, OLD.code, child);
         END IF;

@@ -476,7 +476,7 @@
     function choose(item) {
       closeResults();
       input.value = item.name;
-      var zoom = { street: 13, town: 12, community: 14, village: 14, district: 11 }[item.level] || 16;
+      var zoom = { province: 7, city: 9, county: 11, street: 13, town: 12, community: 14, village: 14 }[item.level] || 16;
       if (item.kind === "grid") zoom = 16;
       map.setView([item.lat, item.lon], zoom);
       if (item.kind === "org" && item.id !== null) showOrg(item.id);
