@@ -280,7 +280,7 @@ def test_figures_refresh_after_a_record_changes(open_screen, base_url: str, db_u
     cur = conn.cursor()
     cur.execute(
         "SELECT o.id FROM party_orgs o JOIN party_orgs d ON o.path <@ d.path "
-        "JOIN admin_areas a ON a.code = d.admin_area_code AND a.level = 'district' "
+        "JOIN admin_areas a ON a.code = d.admin_area_code AND a.level = 'county' "
         "WHERE o.is_branch_level AND o.status = 'active' AND o.category = 'community' "
         "ORDER BY o.id LIMIT 1"
     )
