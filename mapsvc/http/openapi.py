@@ -595,7 +595,7 @@ def _other_paths() -> dict:
             "get": {
                 "summary": "组织覆盖（两个覆盖）/ organisation coverage",
                 "tags": ["覆盖分析"],
-                "responses": {"200": _JSON, "400": ERROR},
+                "responses": {"200": _JSON, "400": ERROR, "404": ERROR},
             }
         },
         **_map_paths(),
