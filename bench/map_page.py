@@ -1,6 +1,6 @@
 """Benchmark of the map page /map at the city view, in headless Chromium, against a naive page.
 
-With the demo city at `large` scale (BENCH_MAP_SCALE, default large) in a scratch database,
+With the demo city at `province` scale (BENCH_MAP_SCALE, default province) in a scratch database,
 served by `mapsvc serve --workers 2`, each round opens, in a fresh browser context (cold
 cache) at 1920×1080 with every non-loopback request blocked:
 
@@ -190,7 +190,7 @@ def main() -> None:
 
     if not external_database_url():
         cluster.up()
-    scale = os.environ.get("BENCH_MAP_SCALE", "large")
+    scale = os.environ.get("BENCH_MAP_SCALE", "province")
     runs: dict = {"ours": [], "naive": []}
     with tempfile.TemporaryDirectory(prefix="bench-map-") as tmp, scratch_db(scale) as url:
         folder = Path(tmp)

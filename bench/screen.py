@@ -1,4 +1,4 @@
-"""Benchmark of the leaders' wall screen (/screen and /api/v1/stats/*) at `large` scale.
+"""Benchmark of the leaders' wall screen (/screen and /api/v1/stats/*) at `province` scale.
 
 * each stats endpoint: the first request on a cold service (every figure computed from the
   million members), then the median of WARM_REQUESTS requests served from the snapshot
@@ -181,7 +181,7 @@ def main() -> None:
 
     if not external_database_url():
         cluster.up()
-    scale = os.environ.get("BENCH_SCREEN_SCALE", "large")
+    scale = os.environ.get("BENCH_SCREEN_SCALE", "province")
     minutes = float(os.environ.get("BENCH_SCREEN_MINUTES", "10"))
     t = time.perf_counter()
     with scratch_db(scale) as url, tempfile.TemporaryDirectory(prefix="bench-screen-") as tmp:

@@ -86,17 +86,21 @@ def db_migrate(revision: str) -> None:
 # ------------------------------------------------------------------ demo data
 @main.group()
 def demo() -> None:
-    """The generated demo city (榆阳区, synthetic people and geometry)."""
+    """The demo territory: 榆林市 (or 陕西省) on real boundaries, synthetic people and places."""
 
 
 @demo.command("load")
 @click.option(
-    "--scale", type=click.Choice(["small", "city", "large"]), default="city", show_default=True
+    "--scale",
+    type=click.Choice(["small", "city", "province"]),
+    default="city",
+    show_default=True,
+    help="small: 3 counties (tests); city: 榆林市; province: 陕西省, ~3 million members.",
 )
 @click.option("--seed", type=int, default=2026, show_default=True)
 @click.option("--if-empty", is_flag=True, help="Only load when the database holds no data.")
 def demo_load(scale: str, seed: int, if_empty: bool) -> None:
-    """Replace all data with a generated demo city."""
+    """Replace all data with a generated demo territory."""
     from geodata.demo import loader
 
     url = database_url()
@@ -107,7 +111,7 @@ def demo_load(scale: str, seed: int, if_empty: bool) -> None:
         counts = loader.load(url, scale=scale, seed=seed, progress=click.echo)
         summary = ", ".join(f"{k} {v:,}" for k, v in counts.items())
         click.echo(
-            f"demo city ({scale}, seed {seed}) loaded in {time.monotonic() - started:.1f} s: "
+            f"demo territory ({scale}, seed {seed}) loaded in {time.monotonic() - started:.1f} s: "
             f"{summary}"
         )
     _first_admin(url)
