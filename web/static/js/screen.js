@@ -369,6 +369,7 @@
       textStyle: { fontFamily: FONT },
       tooltip: Object.assign(tooltip(), { trigger: "item", formatter: function (p) {
         var r = p.data;
+        if (!r) return ""; // the tooltip outlived its bar (the ranking changed under the mouse)
         return t("screen_tipArea", { name: r.name, members: num(r.value), orgs: num(r.orgs),
                                      pct: pct(r.share) + "%" });
       } }),
