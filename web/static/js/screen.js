@@ -376,7 +376,7 @@
       grid: { left: 150, right: 170, top: 10, bottom: 14 },
       xAxis: { type: "value", show: false },
       yAxis: { type: "category", axisTick: { show: false },
-               axisLine: { lineStyle: { color: "rgba(242,198,109,0.4)" } },
+               axisLine: { show: all.length > 0, lineStyle: { color: "rgba(242,198,109,0.4)" } },
                axisLabel: Object.assign(axisText(17), { width: 136, overflow: "truncate" }),
                data: rows.map(function (r) { return r.rank + "  " + r.name; }) },
       series: [{
