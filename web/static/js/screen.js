@@ -89,36 +89,40 @@
   function load() {
     var seq = ++state.seq;
     var asked = state.area;
-    // without ?area= the overview names the account's own area; the rest follows it
-    var first = getJSON("/api/v1/stats/overview" + (asked ? "?area=" + encodeURIComponent(asked) : ""));
-    return first.then(function (ov) {
-      var code = ov.area.code, q = "?area=" + encodeURIComponent(code);
-      return Promise.all([
-        getJSON("/api/v1/stats/areas?parent=" + encodeURIComponent(code)),
-        getJSON("/api/v1/stats/flows" + q)
-      ]).then(function (res) {
-        var key = code + "@" + ov.data_version;
-        var needMap = state.mapKey !== key;
-        return (needMap ? getJSON("/api/v1/stats/map" + q) : Promise.resolve(null)).then(function (map) {
-          if (seq !== state.seq) return; // a newer load (another area) has started
-          if (map) { state.map = map; state.mapKey = key; state.mapBuilt = false; }
-          state.current = code;
-          state.overview = ov;
-          state.areas = res[0];
-          state.flows = res[1];
-          if (state.carousel && state.carouselHome === code) state.carouselOrder = carouselOrder();
-          renderAll();
-          hideError();
-          state.retrySoon = false;
-          state.refreshes += 1;
-          body.dataset.refreshes = String(state.refreshes);
-          body.dataset.version = ov.data_version;
-          body.dataset.scope = code;
-          body.dataset.level = ov.area.level;
-          if (body.dataset.state !== "ready") body.dataset.readyMs = String(Math.round(performance.now()));
-          body.dataset.state = "ready";
-          stamp();
-        });
+    // every request at once (without ?area= each answers for the account's own area); the
+    // map again only for another area, or (below) when the data version moved on
+    var q = asked ? "?area=" + encodeURIComponent(asked) : "";
+    var shown = state.mapKey ? state.mapKey.split("@")[0] : null;
+    var mapNow = !state.map || !asked || asked !== shown;
+    return Promise.all([
+      getJSON("/api/v1/stats/overview" + q),
+      getJSON("/api/v1/stats/areas" + (asked ? "?parent=" + encodeURIComponent(asked) : "")),
+      getJSON("/api/v1/stats/flows" + q),
+      mapNow && (asked || !state.map) ? getJSON("/api/v1/stats/map" + q) : Promise.resolve(null)
+    ]).then(function (res) {
+      var ov = res[0], code = ov.area.code;
+      var key = code + "@" + ov.data_version;
+      var map = res[3] && res[3].area.code === code ? res[3] : null;
+      var again = !map && state.mapKey !== key;
+      return (again ? getJSON("/api/v1/stats/map?area=" + encodeURIComponent(code)) : Promise.resolve(map)).then(function (m) {
+        if (seq !== state.seq) return; // a newer load (another area) has started
+        if (m) { state.map = m; state.mapKey = key; state.mapBuilt = false; }
+        state.current = code;
+        state.overview = ov;
+        state.areas = res[1];
+        state.flows = res[2];
+        if (state.carousel && state.carouselHome === code) state.carouselOrder = carouselOrder();
+        renderAll();
+        hideError();
+        state.retrySoon = false;
+        state.refreshes += 1;
+        body.dataset.refreshes = String(state.refreshes);
+        body.dataset.version = ov.data_version;
+        body.dataset.scope = code;
+        body.dataset.level = ov.area.level;
+        if (body.dataset.state !== "ready") body.dataset.readyMs = String(Math.round(performance.now()));
+        body.dataset.state = "ready";
+        stamp();
       });
     }).catch(function (err) {
       if (seq !== state.seq) return;
