@@ -75,9 +75,11 @@ def naive_page(url: str, base: str, folder: Path) -> tuple[Path, int]:
         text, _returned, matched = features.items(
             cur, all_layers()["branches"], features.ItemQuery(limit=10_000_000)
         )
+        # the territory held (its top-most areas), the view /map opens on
         cur.execute(
             "SELECT ST_XMin(e) w, ST_YMin(e) s, ST_XMax(e) e, ST_YMax(e) n FROM "
-            "(SELECT ST_Extent(geom)::geometry e FROM admin_areas WHERE level = 'district') x"
+            "(SELECT ST_Extent(a.geom)::geometry e FROM admin_areas a WHERE NOT EXISTS "
+            "(SELECT 1 FROM admin_areas p WHERE p.code = a.parent_code)) x"
         )
         b = cur.fetchone()
     conn.close()
