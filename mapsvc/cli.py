@@ -149,7 +149,11 @@ def _first_admin(url: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=5000, show_default=True, envvar="PORT")
 @click.option(
-    "--workers", type=int, default=1, show_default=True, help="More than 1 runs under gunicorn."
+    "--workers",
+    type=int,
+    default=None,
+    envvar="WORKERS",
+    help="gunicorn worker processes [default: min(2 × cores + 1, 8)].",
 )
 @click.option(
     "--threads",
@@ -157,39 +161,53 @@ def _first_admin(url: str) -> None:
     default=4,
     show_default=True,
     envvar="THREADS",
-    help="Threads per gunicorn worker: a map asks for dozens of tiles at once.",
+    help="Threads per worker: a map asks for dozens of tiles at once.",
 )
-def serve(host: str, port: int, workers: int, threads: int) -> None:
-    """Serve the map service over HTTP."""
+@click.option(
+    "--timeout",
+    type=int,
+    default=30,
+    show_default=True,
+    help="Seconds a silent worker lives before it is replaced.",
+)
+@click.option(
+    "--graceful-timeout",
+    type=int,
+    default=30,
+    show_default=True,
+    help="Seconds workers get to finish their requests on reload (SIGHUP) or stop (SIGTERM).",
+)
+@click.option("--dev", is_flag=True, help="Flask's development server (one process), not gunicorn.")
+def serve(
+    host: str,
+    port: int,
+    workers: int | None,
+    threads: int,
+    timeout: int,
+    graceful_timeout: int,
+    dev: bool,
+) -> None:
+    """Serve the map service over HTTP: gunicorn (SIGHUP reloads, SIGTERM stops gracefully)."""
+    from mapsvc.infra import serving
+
+    workers = serving.default_workers() if workers is None else workers
     if workers < 1:
         _fail("--workers must be at least 1")
     if not 1 <= threads <= 64:
         _fail("--threads must be between 1 and 64")
-    if workers == 1:
+    if timeout < 1 or graceful_timeout < 1:
+        _fail("--timeout and --graceful-timeout must be at least 1 second")
+    if dev:
         from mapsvc.app import create_app
 
-        click.echo(f"serving on http://{host}:{port}")
+        click.echo(f"development server on http://{host}:{port}")
         create_app().run(host=host, port=port, threaded=True)
         return
     import os
 
-    os.execvp(
-        sys.executable,
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--bind",
-            f"{host}:{port}",
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
-            "--access-logfile",
-            "-",
-            "mapsvc.app:create_app()",
-        ],
-    )
+    argv = serving.gunicorn_argv(host, port, workers, threads, timeout, graceful_timeout)
+    sys.stdout.flush()
+    os.execv(argv[0], argv)  # gunicorn becomes this process: signals reach its master
 
 
 # ------------------------------------------------------------------ files
