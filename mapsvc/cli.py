@@ -83,6 +83,70 @@ def db_migrate(revision: str) -> None:
     click.echo(f"schema at revision {migrate.current_revision(url)}")
 
 
+def _say(key: str, **values) -> str:
+    """A message of the table as one line: 中文 / English."""
+    from mapsvc.domain.messages import words
+
+    _, zh, en = words(key, **values)
+    return f"{zh} / {en}"
+
+
+@db.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False))
+def db_backup(file: str) -> None:
+    """Dump the database to FILE (pg_dump custom format; restore with `mapsvc db restore`)."""
+    from sqlalchemy.engine import make_url
+
+    from mapsvc.domain.errors import DomainError
+    from mapsvc.infra import backup
+
+    url = database_url()
+    try:
+        size = backup.backup(url, file)
+    except DomainError as exc:
+        _fail(f"{exc.message} / {exc.message_en}")
+    click.echo(_say("backup_written", db=make_url(url).database, file=file, size=f"{size:,}"))
+
+
+@db.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Replace a database that holds data.")
+def db_restore(file: str, yes: bool) -> None:
+    """Replace the database with the dump in FILE (refused over data without --yes).
+
+    The dump is restored into a new database first; the old one is dropped only once that
+    succeeded. Stop the service first: its connections to the old database are ended.
+    """
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    from mapsvc.domain.errors import DomainError, Rejected
+    from mapsvc.infra import backup, migrate
+    from mapsvc.infra.db import engine_for
+
+    url = database_url()
+    try:
+        if not Path(file).is_file():
+            raise Rejected("restore_no_file", file=file)
+        revision = backup.dump_revision(file)
+        if revision is None:
+            raise Rejected("restore_no_revision", file=file)
+        if not backup.is_known_revision(revision):
+            raise Rejected("restore_unknown_revision", revision=revision)
+        engine_for(url).dispose()
+        backup.restore(url, file, replace=yes)
+    except DomainError as exc:
+        _fail(f"{exc.message} / {exc.message_en}")
+    found = migrate.current_revision(url)
+    engine_for(url).dispose()
+    if found != revision:
+        _fail(_say("restore_revision_changed", found=found, revision=revision))
+    click.echo(_say("restore_done", db=make_url(url).database, file=file, revision=found))
+    if found != migrate.head_revision():
+        click.echo(_say("restore_behind", revision=found, head=migrate.head_revision()))
+
+
 # ------------------------------------------------------------------ demo data
 @main.group()
 def demo() -> None:

@@ -76,9 +76,7 @@ def test_the_workers_rule_follows_the_cores():
     assert serving.default_workers() == min(2 * serving.cores() + 1, 8)
 
 
-def test_serve_runs_gunicorn_reloads_on_hup_without_a_failure_and_stops_on_term(
-    db_url, tmp_path
-):
+def test_serve_runs_gunicorn_reloads_on_hup_without_a_failure_and_stops_on_term(db_url, tmp_path):
     port = _free_port()
     health = f"http://127.0.0.1:{port}/health"
     log_path = tmp_path / "serve.log"
@@ -118,9 +116,7 @@ def test_serve_runs_gunicorn_reloads_on_hup_without_a_failure_and_stops_on_term(
         started = done[0]
         os.kill(proc.pid, signal.SIGHUP)
         _wait(
-            lambda: (
-                len(_children(proc.pid)) == expected and not (_children(proc.pid) & before)
-            ),
+            lambda: len(_children(proc.pid)) == expected and not (_children(proc.pid) & before),
             90,
             "the reloaded workers",
         )
