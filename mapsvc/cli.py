@@ -55,8 +55,13 @@ def db_down() -> None:
 def db_status() -> None:
     """Show whether the database is reachable and which schema revision it has."""
     from mapsvc.health import database_health
+    from mapsvc.infra.config import app_database_url
 
-    info = {"url": database_url(), "external": bool(external_database_url())}
+    info = {
+        "url": database_url(),
+        "service_url": app_database_url(database_url()),
+        "external": bool(external_database_url()),
+    }
     if not info["external"]:
         info["cluster"] = cluster.status()
     info.update(database_health(database_url()))
@@ -75,11 +80,14 @@ def db_url() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_migrate(revision: str) -> None:
     """Apply the Alembic migrations."""
-    from mapsvc.infra import migrate
+    from mapsvc.infra import migrate, roles
+    from mapsvc.infra.config import app_database_url
 
     url = database_url()
     cluster.ensure_database(url)
     migrate.upgrade(url, revision)
+    # the service's role: its password (MAPSVC_APP_DB_PASSWORD) is set here, by the owner
+    roles.ensure_app_role(url, app_database_url(url))
     click.echo(f"schema at revision {migrate.current_revision(url)}")
 
 
@@ -122,7 +130,8 @@ def db_restore(file: str, yes: bool) -> None:
     from sqlalchemy.engine import make_url
 
     from mapsvc.domain.errors import DomainError, Rejected
-    from mapsvc.infra import backup, migrate
+    from mapsvc.infra import backup, migrate, roles
+    from mapsvc.infra.config import app_database_url
     from mapsvc.infra.db import engine_for
 
     url = database_url()
@@ -135,6 +144,7 @@ def db_restore(file: str, yes: bool) -> None:
         if not backup.is_known_revision(revision):
             raise Rejected("restore_unknown_revision", revision=revision)
         engine_for(url).dispose()
+        roles.ensure_app_role(url, app_database_url(url))  # the dump grants it the rows
         backup.restore(url, file, replace=yes)
     except DomainError as exc:
         _fail(f"{exc.message} / {exc.message_en}")
