@@ -15,7 +15,9 @@ def ensure_app_role(owner_url: str, app_url: str) -> None:
     app = make_url(app_url)
     if app.username == make_url(owner_url).username:
         return  # the operator chose to serve as the owner (MAPSVC_APP_DATABASE_URL)
-    conn = psycopg2.connect(libpq_dsn(owner_url))
+    # roles are the server's, not a database's: the target database may not exist yet
+    maint = make_url(owner_url).set(database="postgres").render_as_string(hide_password=False)
+    conn = psycopg2.connect(libpq_dsn(maint))
     conn.autocommit = True
     try:
         with conn.cursor() as cur:
