@@ -35,7 +35,8 @@ def _split(url: str) -> tuple[str, dict]:
     env = {**os.environ}
     if u.password:
         env["PGPASSWORD"] = str(u.password)
-    bare = u.set(password=None, drivername="postgresql").render_as_string(hide_password=False)
+    # _replace, not set(): set() keeps the password when given None
+    bare = u._replace(password=None, drivername="postgresql").render_as_string(hide_password=False)
     return bare, env
 
 

@@ -59,11 +59,11 @@ def app_database_url(owner_url: str) -> str:
         return explicit
     from sqlalchemy.engine import make_url
 
-    return (
-        make_url(owner_url)
-        .set(username=app_role(), password=os.environ.get("MAPSVC_APP_DB_PASSWORD") or None)
-        .render_as_string(hide_password=False)
+    # _replace, not set(): set() keeps the owner's password when given None
+    url = make_url(owner_url)._replace(
+        username=app_role(), password=os.environ.get("MAPSVC_APP_DB_PASSWORD") or None
     )
+    return url.render_as_string(hide_password=False)
 
 
 def _flag(name: str, default: bool) -> bool:

@@ -118,3 +118,18 @@ def test_tables_of_later_migrations_come_granted(empty_db_url, as_app):
             cur.execute("DROP TABLE IF EXISTS later_feature")
         owner.commit()
         owner.close()
+
+
+def test_the_service_url_is_the_owners_server_as_the_role(monkeypatch):
+    from mapsvc.infra.config import app_database_url
+
+    owner = "postgresql://owner:secret@db.example:5432/mapsvc"
+    monkeypatch.delenv("MAPSVC_APP_DATABASE_URL", raising=False)
+    monkeypatch.delenv("MAPSVC_APP_DB_PASSWORD", raising=False)
+    monkeypatch.delenv("MAPSVC_APP_ROLE", raising=False)
+    assert app_database_url(owner) == "postgresql://mapsvc_app@db.example:5432/mapsvc"
+    monkeypatch.setenv("MAPSVC_APP_DB_PASSWORD", "pw")
+    monkeypatch.setenv("MAPSVC_APP_ROLE", "map_web")
+    assert app_database_url(owner) == "postgresql://map_web:pw@db.example:5432/mapsvc"
+    monkeypatch.setenv("MAPSVC_APP_DATABASE_URL", "postgresql://x:y@h/d")
+    assert app_database_url(owner) == "postgresql://x:y@h/d"
