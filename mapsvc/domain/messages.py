@@ -1018,6 +1018,42 @@ MESSAGES: dict[str, Words] = {
     ),
     "import_at_row": Words("第 {n} 行", "row {n}"),
     "import_at_feature": Words("第 {n} 个要素", "feature {n}"),
+    # ---------------------------------------------------------------- serving, backups, roles
+    "pg_tool_missing": Words(
+        "找不到 PostgreSQL 客户端程序 {tool}：请安装 postgresql-client-15，或设置 PG_BINDIR",
+        "the PostgreSQL client program {tool} is missing: install postgresql-client-15 "
+        "or set PG_BINDIR",
+    ),
+    "pg_tool_failed": Words("{tool} 执行失败：{detail}", "{tool} failed: {detail}"),
+    "backup_written": Words(
+        "已将数据库 {db} 备份到 {file}（{size} 字节）",
+        "backed up the database {db} to {file} ({size} bytes)",
+    ),
+    "restore_no_file": Words("找不到备份文件 {file}", "no backup file {file}"),
+    "restore_not_empty": Words(
+        "数据库 {db} 中已有数据：恢复会替换全部数据，确认请加 --yes",
+        "the database {db} holds data: a restore replaces all of it; add --yes to confirm",
+    ),
+    "restore_no_revision": Words(
+        "备份 {file} 中没有数据库结构版本（alembic_version），不是 mapsvc 的备份",
+        "the backup {file} holds no schema revision (alembic_version): not a mapsvc backup",
+    ),
+    "restore_unknown_revision": Words(
+        "备份的数据库结构版本 {revision} 比本程序新：请先升级 mapsvc 再恢复",
+        "the backup's schema revision {revision} is newer than this mapsvc: upgrade it first",
+    ),
+    "restore_done": Words(
+        "已从 {file} 恢复数据库 {db}，结构版本 {revision}",
+        "restored the database {db} from {file}, schema revision {revision}",
+    ),
+    "restore_behind": Words(
+        "结构版本 {revision} 落后于本程序的 {head}：请运行 mapsvc db migrate",
+        "schema revision {revision} is behind this mapsvc's {head}: run mapsvc db migrate",
+    ),
+    "restore_revision_changed": Words(
+        "恢复后的结构版本 {found} 与备份中的 {revision} 不一致",
+        "the restored schema revision {found} differs from the backup's {revision}",
+    ),
 }
 
 
