@@ -19,6 +19,7 @@ import shapely
 from geodata import crs
 from geodata.demo import places
 from mapsvc.infra.db import engine_for, libpq_dsn
+from tests.api.import_jobs import post_import
 from tests.conftest import _drop_database, _migrated_database, client_of
 
 CITY = "610600000000"  # 延安市
@@ -95,13 +96,12 @@ def test_bring_your_own_territory(url, source, tmp_path):
         for f in shp_dir.iterdir():
             z.write(f, f.name)
     client = client_of(url)
-    r = client.post(
-        "/api/v1/imports",
-        data={"kind": "admin_areas", "file": (io.BytesIO(buf.getvalue()), "counties.zip")},
-        content_type="multipart/form-data",
+    # an import is a job: upload (202), then follow it to its end
+    job = post_import(
+        client, {"kind": "admin_areas", "file": (io.BytesIO(buf.getvalue()), "counties.zip")}
     )
-    assert r.status_code == 200, r.get_json()
-    assert r.get_json()["inserted"] == 7
+    assert job["status"] == "succeeded", job
+    assert job["report"]["inserted"] == 7
 
     stored = _stored(url)
     assert set(stored) == set(source.code)
@@ -126,12 +126,10 @@ def test_bring_your_own_territory(url, source, tmp_path):
         "6106020001,李四,F,1990,2015-07-01,probationary\n"
     )
     for kind, text in (("orgs", orgs), ("members", members)):
-        r = client.post(
-            "/api/v1/imports",
-            data={"kind": kind, "file": (io.BytesIO(text.encode()), f"{kind}.csv")},
-            content_type="multipart/form-data",
+        job = post_import(
+            client, {"kind": kind, "file": (io.BytesIO(text.encode()), f"{kind}.csv")}
         )
-        assert r.status_code == 200 and r.get_json()["status"] == "written", r.get_json()
+        assert job["status"] == "succeeded" and job["report"]["status"] == "written", job
     body = client.get(f"/api/v1/stats/overview?area={CITY}").get_json()
     assert body["area"]["name"] == "延安市" and body["area"]["level"] == "city"
     county = client.get("/api/v1/stats/overview?area=610602000000").get_json()

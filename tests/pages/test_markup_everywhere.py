@@ -98,7 +98,9 @@ def marked(url):
     """Every name-like field of every kind that a page shows, marked up."""
     client = client_of(url)
     return {
-        "areas": _mark(client, url, "admin-areas", "level=province,city,county,street,town,community,village"),
+        "areas": _mark(
+            client, url, "admin-areas", "level=province,city,county,street,town,community,village"
+        ),
         "grids": _mark(client, url, "grids", "q="),
         "service_points": _mark(client, url, "service-points", "q="),
         "migrant_groups": _mark(client, url, "orgs", "category=migrant"),
