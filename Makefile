@@ -27,6 +27,8 @@ db: venv
 	@$(BIN)/mapsvc db migrate
 	@$(BIN)/mapsvc demo load --scale $(SCALE) --if-empty
 
+## gunicorn, min(2 x cores + 1, 8) workers x 4 threads (WORKERS=, THREADS= to change);
+## `kill -HUP` its master reloads the code gracefully; `.venv/bin/mapsvc serve --dev` is Flask's server
 run: setup
 	$(BIN)/mapsvc serve --port $(PORT)
 

@@ -1,6 +1,6 @@
 """Benchmark of the planners' coverage analysis (mapsvc.coverage.service), one run each:
 
-* `large`: coverage by grid in distance mode (every grid and every member, as
+* `province`: coverage by grid in distance mode (every grid and every member, as
   /api/v1/coverage?by=grid computes it) — target under 5 s and at least 2× faster than a
   geopandas baseline on the same data (read from PostGIS, then `sjoin` members to grids,
   grid centroids and members to the service circles, `sjoin_nearest` for the nearest site);
@@ -9,7 +9,7 @@
   target under 60 s.
 
 Each scale is loaded into a scratch database (bench.nearest.scratch_db), dropped afterwards.
-`BENCH_COVERAGE_SCALES=city` skips the large scale.
+`BENCH_COVERAGE_SCALES=city` skips the province scale.
 """
 
 from __future__ import annotations
@@ -91,12 +91,12 @@ def geopandas_baseline(url: str) -> tuple[dict, float]:
 
 
 def bench_large() -> list[str]:
-    """Distance mode at `large` against the geopandas baseline."""
+    """Distance mode at `province` against the geopandas baseline."""
     lines = []
-    with scratch_db("large") as url:
+    with scratch_db("province") as url:
         conn = psycopg2.connect(libpq_dsn(url))
         cur = conn.cursor(cursor_factory=RealDictCursor)
-        lines.append(f"large data: {_data_note(cur)}")
+        lines.append(f"province data: {_data_note(cur)}")
         reach = cov.make_reach(cur, "distance")
         result, ours = _timed(lambda: cov.coverage(cur, reach, "grid"))
         conn.close()
@@ -105,7 +105,7 @@ def bench_large() -> list[str]:
     t = result["totals"]
     ok = ours < 5.0 and theirs / ours >= 2.0
     lines.append(
-        f"large distance coverage by grid: {ours:.2f} s (target < 5 s); geopandas sjoin "
+        f"province distance coverage by grid: {ours:.2f} s (target < 5 s); geopandas sjoin "
         f"baseline {theirs:.2f} s; speed-up {theirs / ours:.1f}× (target ≥ 2×) "
         f"{'ok' if ok else 'MISSED'}"
     )
@@ -156,9 +156,9 @@ def main() -> None:
     """Run the benchmark and print one line per measurement."""
     if not external_database_url():
         cluster.up()
-    scales = os.environ.get("BENCH_COVERAGE_SCALES", "large,city").split(",")
+    scales = os.environ.get("BENCH_COVERAGE_SCALES", "province,city").split(",")
     lines = []
-    if "large" in scales:
+    if "province" in scales:
         lines += bench_large()
     if "city" in scales:
         lines += bench_city()

@@ -5,7 +5,7 @@ wrk (health, nearest, health, nearest, health, nearest; the median of 3 rounds e
 for 1,000 seeded points in the district, 70 % in the urban core. Beside the ratio: p99
 latencies and the SQL alone under pgbench (the KNN step of nearest.sql, then all of it).
 
-BENCH_SCALES=city,large python -m bench nearest   (default: city,large; wrk: `make bench`)
+BENCH_SCALES=city,province python -m bench nearest   (default: city,province; wrk: `make bench`)
 """
 
 from __future__ import annotations
@@ -271,7 +271,7 @@ def main() -> None:
         sys.exit("bench nearest needs wrk (the Debian package `wrk`): run `make bench`")
     if not external_database_url():
         cluster.up()
-    scales = os.environ.get("BENCH_SCALES", "city,large").split(",")
+    scales = os.environ.get("BENCH_SCALES", "city,province").split(",")
     results = {}
     with tempfile.TemporaryDirectory(prefix="bench-nearest-") as tmp:
         for scale in scales:

@@ -1,4 +1,4 @@
-"""Benchmark of the leaders' wall screen (/screen and /api/v1/stats/*) at `large` scale.
+"""Benchmark of the leaders' wall screen (/screen and /api/v1/stats/*) at `province` scale.
 
 * each stats endpoint: the first request on a cold service (every figure computed from the
   million members), then the median of WARM_REQUESTS requests served from the snapshot
@@ -62,16 +62,23 @@ def _get(base: str, path: str) -> tuple[float, dict]:
 
 
 def endpoint_paths(base: str) -> list[str]:
-    """Every stats endpoint, and the street-filtered forms for the first-ranked street."""
+    """Every stats endpoint for the root area, a county of it (the drill-down) and the
+    street-filtered forms for the first-ranked street."""
     _, streets = _get(base, "/api/v1/stats/streets")
     code = streets["streets"][0]["code"]
+    _, areas = _get(base, "/api/v1/stats/areas")
+    county = next((a["code"] for a in areas["items"] if a["level"] == "county"), code)
     return [
         "/api/v1/stats/overview",
         f"/api/v1/stats/overview?street={code}",
+        f"/api/v1/stats/overview?area={county}",
+        "/api/v1/stats/areas",
+        f"/api/v1/stats/areas?parent={county}",
         "/api/v1/stats/streets",
         "/api/v1/stats/flows",
         f"/api/v1/stats/flows?street={code}",
         "/api/v1/stats/map",
+        f"/api/v1/stats/map?area={county}",
     ]
 
 
@@ -181,7 +188,7 @@ def main() -> None:
 
     if not external_database_url():
         cluster.up()
-    scale = os.environ.get("BENCH_SCREEN_SCALE", "large")
+    scale = os.environ.get("BENCH_SCREEN_SCALE", "province")
     minutes = float(os.environ.get("BENCH_SCREEN_MINUTES", "10"))
     t = time.perf_counter()
     with scratch_db(scale) as url, tempfile.TemporaryDirectory(prefix="bench-screen-") as tmp:

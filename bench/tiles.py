@@ -15,7 +15,7 @@ rounds and each layer:
 
 Prints medians (tiles/s), their spread, the ratios, the median tile size, and (for
 information, not a target) ours with the tile cache on: every tile of the list is hot then.
-BENCH_SCALES=city,large python -m bench tiles   (default: city)
+BENCH_SCALES=city,province python -m bench tiles   (default: city)
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from flask import Flask
 
 from mapsvc.http.jsonbody import StrictJSONProvider
 from mapsvc.infra.config import PROJECT_ROOT, access_settings
-from mapsvc.infra.db import database_url
+from mapsvc.infra.db import service_database_url
 
 # every feature's routes (a module with a blueprint `bp`), in the order they are matched
 BLUEPRINTS = (
@@ -36,7 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "web" / "templates"),
         static_folder=str(PROJECT_ROOT / "web" / "static"),
     )
-    app.config["DATABASE_URL"] = database_url()
+    app.config["DATABASE_URL"] = service_database_url()
     app.config["JSON_AS_ASCII"] = False
     app.json.ensure_ascii = False
     app.config.update(access_settings())

@@ -55,8 +55,13 @@ def db_down() -> None:
 def db_status() -> None:
     """Show whether the database is reachable and which schema revision it has."""
     from mapsvc.health import database_health
+    from mapsvc.infra.config import app_database_url
 
-    info = {"url": database_url(), "external": bool(external_database_url())}
+    info = {
+        "url": database_url(),
+        "service_url": app_database_url(database_url()),
+        "external": bool(external_database_url()),
+    }
     if not info["external"]:
         info["cluster"] = cluster.status()
     info.update(database_health(database_url()))
@@ -75,28 +80,101 @@ def db_url() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_migrate(revision: str) -> None:
     """Apply the Alembic migrations."""
-    from mapsvc.infra import migrate
+    from mapsvc.infra import migrate, roles
+    from mapsvc.infra.config import app_database_url
 
     url = database_url()
     cluster.ensure_database(url)
     migrate.upgrade(url, revision)
+    # the service's role: its password (MAPSVC_APP_DB_PASSWORD) is set here, by the owner
+    roles.ensure_app_role(url, app_database_url(url))
     click.echo(f"schema at revision {migrate.current_revision(url)}")
+
+
+def _say(key: str, **values) -> str:
+    """A message of the table as one line: 中文 / English."""
+    from mapsvc.domain.messages import words
+
+    _, zh, en = words(key, **values)
+    return f"{zh} / {en}"
+
+
+@db.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False))
+def db_backup(file: str) -> None:
+    """Dump the database to FILE (pg_dump custom format; restore with `mapsvc db restore`)."""
+    from sqlalchemy.engine import make_url
+
+    from mapsvc.domain.errors import DomainError
+    from mapsvc.infra import backup
+
+    url = database_url()
+    try:
+        size = backup.backup(url, file)
+    except DomainError as exc:
+        _fail(f"{exc.message} / {exc.message_en}")
+    click.echo(_say("backup_written", db=make_url(url).database, file=file, size=f"{size:,}"))
+
+
+@db.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Replace a database that holds data.")
+def db_restore(file: str, yes: bool) -> None:
+    """Replace the database with the dump in FILE (refused over data without --yes).
+
+    The dump is restored into a new database first; the old one is dropped only once that
+    succeeded. Stop the service first: its connections to the old database are ended.
+    """
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    from mapsvc.domain.errors import DomainError, Rejected
+    from mapsvc.infra import backup, migrate, roles
+    from mapsvc.infra.config import app_database_url
+    from mapsvc.infra.db import engine_for
+
+    url = database_url()
+    try:
+        if not Path(file).is_file():
+            raise Rejected("restore_no_file", file=file)
+        revision = backup.dump_revision(file)
+        if revision is None:
+            raise Rejected("restore_no_revision", file=file)
+        if not backup.is_known_revision(revision):
+            raise Rejected("restore_unknown_revision", revision=revision)
+        engine_for(url).dispose()
+        roles.ensure_app_role(url, app_database_url(url))  # the dump grants it the rows
+        backup.restore(url, file, replace=yes)
+    except DomainError as exc:
+        _fail(f"{exc.message} / {exc.message_en}")
+    found = migrate.current_revision(url)
+    engine_for(url).dispose()
+    if found != revision:
+        _fail(_say("restore_revision_changed", found=found, revision=revision))
+    click.echo(_say("restore_done", db=make_url(url).database, file=file, revision=found))
+    if found != migrate.head_revision():
+        click.echo(_say("restore_behind", revision=found, head=migrate.head_revision()))
 
 
 # ------------------------------------------------------------------ demo data
 @main.group()
 def demo() -> None:
-    """The generated demo city (榆阳区, synthetic people and geometry)."""
+    """The demo territory: 榆林市 (or 陕西省) on real boundaries, synthetic people and places."""
 
 
 @demo.command("load")
 @click.option(
-    "--scale", type=click.Choice(["small", "city", "large"]), default="city", show_default=True
+    "--scale",
+    type=click.Choice(["small", "city", "province"]),
+    default="city",
+    show_default=True,
+    help="small: 3 counties (tests); city: 榆林市; province: 陕西省, ~3 million members.",
 )
 @click.option("--seed", type=int, default=2026, show_default=True)
 @click.option("--if-empty", is_flag=True, help="Only load when the database holds no data.")
 def demo_load(scale: str, seed: int, if_empty: bool) -> None:
-    """Replace all data with a generated demo city."""
+    """Replace all data with a generated demo territory."""
     from geodata.demo import loader
 
     url = database_url()
@@ -107,7 +185,7 @@ def demo_load(scale: str, seed: int, if_empty: bool) -> None:
         counts = loader.load(url, scale=scale, seed=seed, progress=click.echo)
         summary = ", ".join(f"{k} {v:,}" for k, v in counts.items())
         click.echo(
-            f"demo city ({scale}, seed {seed}) loaded in {time.monotonic() - started:.1f} s: "
+            f"demo territory ({scale}, seed {seed}) loaded in {time.monotonic() - started:.1f} s: "
             f"{summary}"
         )
     _first_admin(url)
@@ -145,7 +223,11 @@ def _first_admin(url: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=5000, show_default=True, envvar="PORT")
 @click.option(
-    "--workers", type=int, default=1, show_default=True, help="More than 1 runs under gunicorn."
+    "--workers",
+    type=int,
+    default=None,
+    envvar="WORKERS",
+    help="gunicorn worker processes [default: min(2 × cores + 1, 8)].",
 )
 @click.option(
     "--threads",
@@ -153,39 +235,53 @@ def _first_admin(url: str) -> None:
     default=4,
     show_default=True,
     envvar="THREADS",
-    help="Threads per gunicorn worker: a map asks for dozens of tiles at once.",
+    help="Threads per worker: a map asks for dozens of tiles at once.",
 )
-def serve(host: str, port: int, workers: int, threads: int) -> None:
-    """Serve the map service over HTTP."""
+@click.option(
+    "--timeout",
+    type=int,
+    default=30,
+    show_default=True,
+    help="Seconds a silent worker lives before it is replaced.",
+)
+@click.option(
+    "--graceful-timeout",
+    type=int,
+    default=30,
+    show_default=True,
+    help="Seconds workers get to finish their requests on reload (SIGHUP) or stop (SIGTERM).",
+)
+@click.option("--dev", is_flag=True, help="Flask's development server (one process), not gunicorn.")
+def serve(
+    host: str,
+    port: int,
+    workers: int | None,
+    threads: int,
+    timeout: int,
+    graceful_timeout: int,
+    dev: bool,
+) -> None:
+    """Serve the map service over HTTP: gunicorn (SIGHUP reloads, SIGTERM stops gracefully)."""
+    from mapsvc.infra import serving
+
+    workers = serving.default_workers() if workers is None else workers
     if workers < 1:
         _fail("--workers must be at least 1")
     if not 1 <= threads <= 64:
         _fail("--threads must be between 1 and 64")
-    if workers == 1:
+    if timeout < 1 or graceful_timeout < 1:
+        _fail("--timeout and --graceful-timeout must be at least 1 second")
+    if dev:
         from mapsvc.app import create_app
 
-        click.echo(f"serving on http://{host}:{port}")
+        click.echo(f"development server on http://{host}:{port}")
         create_app().run(host=host, port=port, threaded=True)
         return
     import os
 
-    os.execvp(
-        sys.executable,
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--bind",
-            f"{host}:{port}",
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
-            "--access-logfile",
-            "-",
-            "mapsvc.app:create_app()",
-        ],
-    )
+    argv = serving.gunicorn_argv(host, port, workers, threads, timeout, graceful_timeout)
+    sys.stdout.flush()
+    os.execv(argv[0], argv)  # gunicorn becomes this process: signals reach its master
 
 
 # ------------------------------------------------------------------ files

@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 
 from mapsvc.dev import cluster
 from mapsvc.infra import migrate
-from mapsvc.infra.config import external_database_url
+from mapsvc.infra.config import app_database_url, external_database_url
 from mapsvc.infra.db import database_url, engine_for, libpq_dsn
 
 DEMO_SEED = 7
@@ -132,12 +132,19 @@ def conn(db_url: str):
     yield from _rolled_back(db_url)
 
 
+def service_url(url: str) -> str:
+    """The test database at url as the service's own role sees it (migration 0013 made it):
+    the apps of the fixtures below run as that role, so the suite proves it is enough."""
+    name = make_url(url).database
+    return make_url(app_database_url(url)).set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture()
 def app(db_url: str):
-    """The Flask app pointed at the test database."""
+    """The Flask app pointed at the test database, connected as the service's role."""
     from mapsvc.app import create_app
 
-    return create_app({"DATABASE_URL": db_url, "TESTING": True})
+    return create_app({"DATABASE_URL": service_url(db_url), "TESTING": True})
 
 
 # ------------------------------------------------------------------ who is asking
@@ -168,7 +175,7 @@ def client_of(url: str, config: dict | None = None, **who):
     """A test client of an app on url, logged in (an admin unless role/scope say otherwise)."""
     from mapsvc.app import create_app
 
-    app = create_app({"DATABASE_URL": url, "TESTING": True, **(config or {})})
+    app = create_app({"DATABASE_URL": service_url(url), "TESTING": True, **(config or {})})
     return authorized(app.test_client(), token_for(url, **who))
 
 
@@ -201,7 +208,7 @@ def client_for(db_url: str):
     """client_for(role, scope=ORG_CODE, grids=(...)): a test client for such an account."""
     from mapsvc.app import create_app
 
-    app = create_app({"DATABASE_URL": db_url, "TESTING": True})
+    app = create_app({"DATABASE_URL": service_url(db_url), "TESTING": True})
     made: dict = {}
 
     def make(role: str, scope: str | None = None, grids: tuple[str, ...] = ()):
@@ -223,7 +230,7 @@ def base_url(db_url: str):
 
     from mapsvc.app import create_app
 
-    app = create_app({"DATABASE_URL": db_url, "TESTING": True})
+    app = create_app({"DATABASE_URL": service_url(db_url), "TESTING": True})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="page-server", daemon=True)
     thread.start()

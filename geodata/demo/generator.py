@@ -1,8 +1,8 @@
-"""Generate the demo city: areas, grids, roads, the org tree, members and service points.
+"""Generate the demo territory: areas, grids, roads, the org tree, members and service points.
 
-Deterministic per (scale, seed). Geometry is built in a local metric plane that is an affine
-image of lon/lat (equirectangular at the district centre), so straight edges stay straight and
-shared boundaries stay shared when converted to EPSG:4326 — grids tile their community exactly.
+Deterministic per (scale, seed). The province, its cities and counties lie on their real
+boundaries (geodata/data); streets and towns carry their real names and codes and are
+generated inside each county, in a metric plane per county (see geometry.Plane).
 """
 
 from __future__ import annotations
@@ -12,186 +12,32 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-import shapely
-from shapely.geometry import MultiPolygon, Polygon, box
-from shapely.ops import unary_union
+from shapely.geometry import Point
 
 from geodata.demo import places as P
+from geodata.demo.areas import (
+    County,
+    Roads,
+    area_rows,
+    build_county,
+    county_roads,
+    selected_counties,
+    settle,
+)
+from geodata.demo.geometry import Plane, points_in
+from geodata.demo.scales import SCALES, Scale
 
 REFERENCE_DATE = dt.date(2026, 11, 1)  # "today" of the demo, so a seed always gives the same city
 MAX_BRANCH = 50
 
-
-@dataclass(frozen=True)
-class Scale:
-    """How big a demo city to make."""
-
-    streets: int
-    towns: int
-    communities_per_street: tuple[int, int]
-    villages_per_town: tuple[int, int]
-    grids_per_community: int
-    grids_per_village: int
-    members: int  # members whose relationship is held in the district
-    radius_km: float
-    core_km: float
-    road_spacing_m: float
-
-
-SCALES = {
-    "small": Scale(3, 2, (3, 4), (3, 3), 5, 2, 1_800, 16, 3.5, 250),
-    "city": Scale(12, 19, (8, 10), (6, 9), 7, 2, 68_000, 38, 6.5, 200),
-    "large": Scale(12, 19, (9, 11), (7, 9), 25, 5, 1_000_000, 38, 6.5, 200),
-}
-
-# share of the district's members held by community and village orgs; the rest are in units
+# share of the members held by community and village orgs; the rest are in units
 AREA_MEMBER_SHARE = 0.45
 MOBILE_OUT_RATE = 0.05
-MOBILE_IN_RATE = 0.02  # of the district's members: people from other counties living here
+MOBILE_IN_RATE = 0.02  # of all members: living in another county than their org's, in the territory
+
+__all__ = ["SCALES", "City", "Scale", "generate"]
 
 
-# ---------------------------------------------------------------- the plane
-class Plane:
-    """Affine map between lon/lat and metres around the district centre."""
-
-    def __init__(self, lon0: float, lat0: float):
-        self.lon0, self.lat0 = lon0, lat0
-        self.kx = 111_320.0 * math.cos(math.radians(lat0))
-        self.ky = 110_540.0
-
-    def to_lonlat(self, geom):
-        """A metric-plane geometry as EPSG:4326 lon/lat."""
-        return shapely.transform(
-            geom,
-            lambda xy: np.column_stack(
-                [self.lon0 + xy[:, 0] / self.kx, self.lat0 + xy[:, 1] / self.ky]
-            ),
-        )
-
-    def xy_to_lonlat(self, x, y):
-        """Arrays of metres as arrays of lon, lat."""
-        return self.lon0 + np.asarray(x) / self.kx, self.lat0 + np.asarray(y) / self.ky
-
-    def lonlat_to_xy(self, lon, lat):
-        """Arrays of lon, lat as metres."""
-        return (np.asarray(lon) - self.lon0) * self.kx, (np.asarray(lat) - self.lat0) * self.ky
-
-
-# ---------------------------------------------------------------- geometry helpers
-def _polygons(geom) -> list[Polygon]:
-    if geom.is_empty:
-        return []
-    if isinstance(geom, Polygon):
-        return [geom]
-    return [g for g in getattr(geom, "geoms", []) if isinstance(g, Polygon) and not g.is_empty] + [
-        p for g in getattr(geom, "geoms", []) if isinstance(g, MultiPolygon) for p in g.geoms
-    ]
-
-
-def as_multipolygon(geom) -> MultiPolygon:
-    """Polygonal parts of geom as a valid MultiPolygon."""
-    if not geom.is_valid:
-        geom = shapely.make_valid(geom)
-    return MultiPolygon(_polygons(geom))
-
-
-def blob(rng: np.random.Generator, cx: float, cy: float, radius: float, n: int = 72) -> Polygon:
-    """An irregular star-shaped outline, like a real district boundary."""
-    theta = np.linspace(0, 2 * np.pi, n, endpoint=False)
-    r = np.ones(n)
-    for k in (2, 3, 5, 7):
-        r += rng.uniform(0.03, 0.10) * np.sin(k * theta + rng.uniform(0, 2 * np.pi))
-    r *= radius
-    return Polygon(np.column_stack([cx + r * np.cos(theta), cy + r * np.sin(theta)]))
-
-
-def points_in(rng: np.random.Generator, geom, n: int) -> np.ndarray:
-    """n uniform random points inside geom, as an (n, 2) array."""
-    if n <= 0:
-        return np.empty((0, 2))
-    minx, miny, maxx, maxy = geom.bounds
-    shapely.prepare(geom)
-    out = []
-    got = 0
-    ratio = max(geom.area / max((maxx - minx) * (maxy - miny), 1e-9), 0.05)
-    while got < n:
-        m = int((n - got) / ratio * 1.3) + 8
-        xs = rng.uniform(minx, maxx, m)
-        ys = rng.uniform(miny, maxy, m)
-        inside = shapely.contains_xy(geom, xs, ys)
-        pts = np.column_stack([xs[inside], ys[inside]])
-        out.append(pts)
-        got += len(pts)
-    return np.concatenate(out)[:n]
-
-
-def partition(geom, seeds: np.ndarray) -> list[MultiPolygon]:
-    """Split geom into Voronoi cells of the seeds, one per seed, in seed order."""
-    cells = shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=geom, ordered=True)
-    return [as_multipolygon(c.intersection(geom)) for c in cells.geoms]
-
-
-def spread_seeds(rng: np.random.Generator, geom, n: int, tries: int = 30) -> np.ndarray:
-    """n points inside geom kept apart from each other (best of random candidates)."""
-    chosen: list[np.ndarray] = []
-    for _ in range(n):
-        cand = points_in(rng, geom, tries)
-        if chosen:
-            c = np.array(chosen)
-            d = np.min(
-                np.hypot(cand[:, None, 0] - c[None, :, 0], cand[:, None, 1] - c[None, :, 1]), axis=1
-            )
-            chosen.append(cand[int(np.argmax(d))])
-        else:
-            chosen.append(cand[0])
-    return np.array(chosen)
-
-
-def tile(geom: MultiPolygon, target: int) -> list[tuple[int, int, MultiPolygon]]:
-    """Tile geom with about `target` lattice cells; tiny slivers join a neighbour.
-
-    Returns (row, col, piece) with rows counted from the north and columns from the west.
-    """
-    minx, miny, maxx, maxy = geom.bounds
-    side = math.sqrt(geom.area / max(target, 1))
-    ncols = max(1, math.ceil((maxx - minx) / side))
-    nrows = max(1, math.ceil((maxy - miny) / side))
-    shapely.prepare(geom)
-    pieces: list[list] = []
-    for r in range(nrows):
-        for c in range(ncols):
-            cell = box(
-                minx + c * side, maxy - (r + 1) * side, minx + (c + 1) * side, maxy - r * side
-            )
-            if not geom.intersects(cell):
-                continue
-            piece = as_multipolygon(geom.intersection(cell))
-            if piece.area > 0:
-                pieces.append([r, c, piece])
-    full = side * side
-    # merge slivers (under a quarter of a cell) into the neighbour sharing most boundary
-    changed = True
-    while changed and len(pieces) > 1:
-        changed = False
-        pieces.sort(key=lambda p: p[2].area)
-        small = pieces[0]
-        if small[2].area >= 0.25 * full:
-            break
-        best, best_len = None, 0.0
-        for other in pieces[1:]:
-            shared = small[2].boundary.intersection(other[2].boundary).length
-            if shared > best_len:
-                best, best_len = other, shared
-        if best is None:
-            break
-        best[2] = as_multipolygon(unary_union([best[2], small[2]]))
-        pieces.pop(0)
-        changed = True
-    pieces.sort(key=lambda p: (p[0], p[1]))
-    return [(r, c, g) for r, c, g in pieces]
-
-
-# ---------------------------------------------------------------- records
 @dataclass
 class City:
     """Everything the loader writes, in insertion order."""
@@ -206,6 +52,7 @@ class City:
     roads: list[dict] = field(default_factory=list)
     members: dict[str, np.ndarray | list] = field(default_factory=dict)
     positions: dict[str, np.ndarray | list] = field(default_factory=dict)
+    counties: list[County] = field(default_factory=list)
 
 
 class NameMaker:
@@ -281,275 +128,81 @@ class OrgTree:
 
 
 # ---------------------------------------------------------------- the generator
+
+
+# ---------------------------------------------------------------- the generator
 def generate(scale: str = "small", seed: int = 2026) -> City:
-    """Build the whole demo city in memory."""
+    """Build the whole demo territory in memory."""
     cfg = SCALES[scale]
     rng = np.random.default_rng(seed)
     names = NameMaker(rng)
-    plane = Plane(*P.CENTRE_LONLAT)
     city = City(scale=scale, seed=seed)
 
-    areas = _areas(rng, cfg, plane, city)
-    _roads(rng, cfg, plane, city, areas)
+    seat_counties = {c[:4]: c for c in sorted(P.SEATS) if c[4:] == "02" or c == "610102"}
+    counties = []
+    for code, name, city_code in selected_counties(cfg):
+        six = code[:6]
+        is_seat = seat_counties.get(six[:4], six[:4] + "02") == six
+        counties.append(build_county(rng, cfg, code, name, city_code, is_seat))
+    settle(rng, cfg, counties)
+    city.counties = counties
+    city.admin_areas = area_rows(cfg, counties)
+    city.grids = [g for c in counties for g in c.grids]
+    _grid_workers(rng, counties)
+    _roads(rng, cfg, city, counties)
     tree = OrgTree(rng, names)
-    branches = _orgs(rng, cfg, plane, city, areas, tree)
+    branches = _orgs(rng, cfg, counties, tree)
     city.orgs = tree.rows
-    _service_points(rng, plane, city, areas, tree)
-    _members(rng, cfg, plane, city, areas, tree, branches, names)
+    _service_points(rng, city, counties)
+    _members(rng, cfg, city, counties, branches, names)
     return city
 
 
-def _community_grids(rng, geom, target: int, ccode: str, cname: str, urban: bool) -> list[dict]:
-    """A community's grids, numbered west→east, north→south, with people and households."""
-    grids = []
-    for serial, (_r, _c, piece) in enumerate(tile(geom, target), start=1):
-        cx, cy = piece.centroid.x, piece.centroid.y
-        d_km = math.hypot(cx, cy) / 1000
-        area_km2 = piece.area / 1e6
-        # persons per km²: dense old town, thinning outwards; sparse loess villages
-        density = (9_000 * math.exp(-d_km / 2.5) + 800) if urban else rng.uniform(15, 50)
-        pop = int(area_km2 * density * rng.uniform(0.6, 1.4)) + int(rng.integers(80, 300))
-        grids.append(
-            {
-                "code": f"{ccode}{serial:03d}",
-                "name": f"{cname}第{serial}网格",
-                "community_code": ccode,
-                "geom": piece,
-                "population": pop,
-                "households": max(1, int(pop / rng.uniform(2.5, 3.1))),
-            }
-        )
-    return grids
-
-
-def _grid_workers(rng, communities: list[dict]) -> None:
+def _grid_workers(rng, counties: list[County]) -> None:
     """One grid worker per urban grid, one per two village grids."""
     workers = NameMaker(rng)
-    for comm in communities:
-        per = 1 if comm["level"] == "community" else 2
-        for i, g in enumerate(comm["grids"]):
-            if i % per == 0:
-                worker, phone = workers.one(), workers.phones(1)[0]
-            g["grid_worker"], g["grid_worker_phone"] = worker, phone
+    for county in counties:
+        for comm in county.communities:
+            per = 1 if comm["level"] == "community" else 2
+            for i, g in enumerate(comm["grids"]):
+                if i % per == 0:
+                    worker, phone = workers.one(), workers.phones(1)[0]
+                g["grid_worker"], g["grid_worker_phone"] = worker, phone
 
 
-def _areas(rng, cfg: Scale, plane: Plane, city: City) -> dict:
-    """District, streets and towns, communities and villages, grids."""
-    district = blob(rng, 0, 0, cfg.radius_km * 1000)
-    core = blob(rng, 0, 0, cfg.core_km * 1000, n=48).intersection(district)
-    # streets tile the urban core, towns the rest of the district
-    street_seeds = np.vstack([[0, 0], spread_seeds(rng, core.buffer(-300), cfg.streets - 1)])
-    rural = district.difference(core)
-    town_seeds = spread_seeds(rng, rural.buffer(-2000), cfg.towns)
-    street_geoms = partition(core, street_seeds)
-    town_geoms = partition(rural, town_seeds)
-
-    dcode = P.DISTRICT_CODE + "000000"
-    out = {"district": None, "units": [], "communities": []}
-    level1 = []
-    town_names = P.TOWNS + P.TOWNSHIPS
-    for i, g in enumerate(street_geoms):
-        level1.append(
-            ("street", f"{P.DISTRICT_CODE}{i + 1:03d}000", P.STREETS[i], g, street_seeds[i])
-        )
-    for i, g in enumerate(town_geoms):
-        name = town_names[i]
-        serial = 100 + i + 1 if name.endswith("镇") else 200 + i + 1
-        level1.append(("town", f"{P.DISTRICT_CODE}{serial:03d}000", name, g, town_seeds[i]))
-
-    used_stems: set[str] = set()
-    grid_rows = []
-    for level, code, name, geom, seed_xy in level1:
-        urban = level == "street"
-        lo, hi = cfg.communities_per_street if urban else cfg.villages_per_town
-        k = int(rng.integers(lo, hi + 1))
-        seeds = spread_seeds(rng, geom.buffer(-150), k)
-        cgeoms = partition(geom, seeds)
-        unit = {
-            "level": level,
-            "code": code,
-            "name": name,
-            "geom": geom,
-            "seat": seed_xy,
-            "communities": [],
-        }
-        real = list(P.COMMUNITY_NAMES.get(name, []))
-        for j, cg in enumerate(cgeoms):
-            if cg.is_empty:
-                continue
-            if urban:
-                ccode = f"{code[:9]}{j + 1:03d}"
-                cname = real.pop(0) if real else _fresh(rng, P.COMMUNITY_STEMS, "社区", used_stems)
-                clevel = "community"
-            else:
-                ccode = f"{code[:9]}{200 + j + 1:03d}"
-                cname = _fresh(rng, P.VILLAGE_STEMS, "村", used_stems, P.VILLAGE_SUFFIXES)
-                clevel = "village"
-            target = cfg.grids_per_community if urban else cfg.grids_per_village
-            target = max(1, int(round(target * rng.uniform(0.7, 1.3))))
-            comm = {
-                "code": ccode,
-                "name": cname,
-                "level": clevel,
-                "geom": cg,
-                "grids": [],
-                "street": unit,
-                "seat": seeds[j],
-            }
-            comm["grids"] = _community_grids(rng, cg, target, ccode, cname, urban)
-            grid_rows.extend(comm["grids"])
-            comm["population"] = sum(g["population"] for g in comm["grids"])
-            comm["households"] = sum(g["households"] for g in comm["grids"])
-            unit["communities"].append(comm)
-            out["communities"].append(comm)
-        unit["population"] = sum(c["population"] for c in unit["communities"])
-        unit["households"] = sum(c["households"] for c in unit["communities"])
-        out["units"].append(unit)
-
-    _grid_workers(rng, out["communities"])
-
-    whole = unary_union([u["geom"] for u in out["units"]])
-    out["district"] = {"code": dcode, "name": P.DISTRICT_NAME, "geom": whole, "core": core}
-    rows = [
-        _area_row(
-            dcode,
-            P.DISTRICT_NAME,
-            "county",
-            whole,
-            sum(u["population"] for u in out["units"]),
-            sum(u["households"] for u in out["units"]),
-            plane,
-        )
-    ]
-    for u in out["units"]:
-        rows.append(
-            _area_row(
-                u["code"], u["name"], u["level"], u["geom"], u["population"], u["households"], plane
-            )
-        )
-    for c in out["communities"]:
-        rows.append(
-            _area_row(
-                c["code"], c["name"], c["level"], c["geom"], c["population"], c["households"], plane
-            )
-        )
-    city.admin_areas = rows
-    city.grids = [
-        {
-            **{k: v for k, v in g.items() if k != "geom"},
-            "geom": as_multipolygon(plane.to_lonlat(g["geom"])),
-        }
-        for g in grid_rows
-    ]
-    return out
-
-
-def _fresh(rng, stems, suffix, used, middles=None) -> str:
-    for _ in range(200):
-        stem = stems[int(rng.integers(len(stems)))]
-        mid = middles[int(rng.integers(len(middles)))] if middles else ""
-        name = f"{stem}{mid}{suffix}"
-        if name not in used:
-            used.add(name)
-            return name
-    n = len(used)
-    used.add(f"{stems[0]}{n}{suffix}")
-    return f"{stems[0]}{n}{suffix}"
-
-
-def _area_row(code, name, level, geom, population, households, plane) -> dict:
-    return {
-        "code": code,
-        "name": name,
-        "level": level,
-        "geom": as_multipolygon(plane.to_lonlat(geom)),
-        "population": int(population),
-        "households": int(households),
-    }
-
-
-def _roads(rng, cfg: Scale, plane: Plane, city: City, areas: dict) -> None:
-    """A walkable network: a street lattice in the urban core, roads out to towns and villages."""
-    core = areas["district"]["core"]
-    district = areas["district"]["geom"]
-    shapely.prepare(core)
-    s = cfg.road_spacing_m
-    minx, miny, maxx, maxy = core.bounds
-    xs = np.arange(minx, maxx + s, s)
-    ys = np.arange(maxy, miny - s, -s)
-    vertices: list[tuple[float, float]] = []
-    index: dict[tuple[int, int], int] = {}
-
-    def vertex(x, y) -> int:
-        vertices.append((x, y))
-        return len(vertices)
-
-    for r, y in enumerate(ys):
-        for c, x in enumerate(xs):
-            jx, jy = x + rng.normal(0, s * 0.06), y + rng.normal(0, s * 0.06)
-            if core.contains(shapely.Point(jx, jy)):
-                index[(r, c)] = vertex(jx, jy)
-    edges = _lattice_edges(rng, index)
-
-    core_ids = np.array(list(index.values()))
-    core_xy = np.array([vertices[i - 1] for i in core_ids])
-
-    def nearest_core(x, y) -> int:
-        d = np.hypot(core_xy[:, 0] - x, core_xy[:, 1] - y)
-        return int(core_ids[int(np.argmin(d))])
-
-    def polyline(a: int, bx: float, by: float, step: float, kind: str, name: str) -> int:
-        ax, ay = vertices[a - 1]
-        n = max(1, int(math.hypot(bx - ax, by - ay) // step))
-        prev = a
-        for k in range(1, n + 1):
-            t = k / n
-            x = ax + (bx - ax) * t + (rng.normal(0, step * 0.08) if k < n else 0)
-            y = ay + (by - ay) * t + (rng.normal(0, step * 0.08) if k < n else 0)
-            if not district.contains(shapely.Point(x, y)):
-                x, y = ax + (bx - ax) * t, ay + (by - ay) * t
-            cur = vertex(x, y)
-            edges.append((prev, cur, kind, name))
-            prev = cur
-        return prev
-
-    # town seats hang off the core by arterial roads, villages off their town seat
-    for unit in areas["units"]:
-        if unit["level"] != "town":
-            continue
-        sx, sy = unit["seat"]
-        seat = polyline(nearest_core(sx, sy), sx, sy, 1000.0, "arterial", f"{unit['name']}公路")
-        for comm in unit["communities"]:
-            cx, cy = comm["seat"]
-            polyline(seat, cx, cy, 800.0, "local", f"{comm['name']}村道")
-
-    _store_roads(plane, city, vertices, edges)
-
-
-def _lattice_edges(rng, index: dict) -> list[tuple[int, int, str, str]]:
-    """The core's street lattice: every fourth line a secondary road, a few links missing."""
-    edges: list[tuple[int, int, str, str]] = []
-    for (r, c), v in index.items():
-        for dr, dc, names in ((0, 1, P.ROAD_NAMES_EW), (1, 0, P.ROAD_NAMES_NS)):
-            w = index.get((r + dr, c + dc))
-            if w is None:
-                continue
-            major = (r % 4 == 0) if dc else (c % 4 == 0)
-            if not major and rng.random() < 0.08:
-                continue  # a few missing links make routes differ from straight lines
-            line_no = r if dc else c
-            name = names[line_no % len(names)]
-            edges.append((v, w, "secondary" if major else "local", name))
-    return edges
-
-
-def _store_roads(plane: Plane, city: City, vertices: list, edges: list) -> None:
-    """Vertices and edges (plane metres) into the city's road rows (lon/lat)."""
-    lon, lat = plane.xy_to_lonlat([v[0] for v in vertices], [v[1] for v in vertices])
+def _roads(rng, cfg: Scale, city: City, counties: list[County]) -> None:
+    """Every detailed county's roads, joined seat to seat: county → city → province seat."""
+    roads = Roads(rng)
+    detailed = [c for c in counties if not c.bare]
+    seats = {c[:4]: c for c in P.SEATS if c[4:] == "02" or c == "610102"}
+    for c in detailed:
+        lattice = cfg.lattice_everywhere or seats.get(c.short[:4], c.short[:4] + "02") == c.short
+        county_roads(rng, cfg, c, roads, lattice)
+    by_city: dict[str, list[County]] = {}
+    for c in detailed:
+        by_city.setdefault(c.city_code, []).append(c)
+    hubs = []
+    for members in by_city.values():
+        hub = next((c for c in members if c.short[4:] == "02"), members[0])
+        if hub.short[:4] == "6101":
+            hub = next((c for c in members if c.short == "610102"), hub)
+        hubs.append(hub)
+        for c in members:
+            if c is not hub:
+                roads.line(
+                    c.seat_vertex, (hub.plane.lon0, hub.plane.lat0), 2000.0, "arterial", "国道"
+                )
+                roads.edges.append((roads.edges[-1][1], hub.seat_vertex, "arterial", "国道"))
+    top = next((h for h in hubs if h.short == "610102"), hubs[0]) if hubs else None
+    for h in hubs:
+        if h is not top:
+            roads.line(h.seat_vertex, (top.plane.lon0, top.plane.lat0), 3000.0, "arterial", "高速")
+            roads.edges.append((roads.edges[-1][1], top.seat_vertex, "arterial", "高速"))
     city.road_vertices = [
-        {"id": i + 1, "lon": float(lon[i]), "lat": float(lat[i])} for i in range(len(vertices))
+        {"id": i + 1, "lon": lon, "lat": lat}
+        for i, (lon, lat) in enumerate(zip(roads.lon, roads.lat, strict=True))
     ]
-    for a, b, kind, name in edges:
+    for a, b, kind, name in roads.edges:
         if a == b:
             continue
         city.roads.append(
@@ -559,8 +212,8 @@ def _store_roads(plane: Plane, city: City, vertices: list, edges: list) -> None:
                 "source": a,
                 "target": b,
                 "coords": [
-                    (float(lon[a - 1]), float(lat[a - 1])),
-                    (float(lon[b - 1]), float(lat[b - 1])),
+                    (roads.lon[a - 1], roads.lat[a - 1]),
+                    (roads.lon[b - 1], roads.lat[b - 1]),
                 ],
             }
         )
@@ -645,197 +298,40 @@ def _point_in(rng, plane: Plane, geom) -> tuple[float, float]:
     return float(lon), float(lat)
 
 
-def _orgs(rng, cfg: Scale, plane: Plane, city: City, areas: dict, tree: OrgTree) -> list:
+def _orgs(rng, cfg: Scale, counties: list[County], tree: OrgTree) -> list:
     """The org tree; returns [(branch row, member count, admin area code)]."""
     branches: list = []
-    centre = P.CENTRE_LONLAT
-    dcode = areas["district"]["code"]
-    root = tree.add(
-        name=f"中共{P.CITY_NAME}委员会",
-        level="committee",
-        category="government",
-        code=P.CITY_ORG_CODE,
-        lonlat=_jitter(rng, centre, 400),
-        address=f"{P.CITY_NAME}{P.DISTRICT_NAME}",
-    )
-    district = tree.add(
-        name=f"中共{P.CITY_NAME}{P.DISTRICT_NAME}委员会",
-        level="committee",
-        category="government",
-        parent=root,
-        code=P.DISTRICT_CODE,
-        area=dcode,
-        lonlat=_jitter(rng, centre, 300),
-        address=f"{P.CITY_NAME}{P.DISTRICT_NAME}",
-    )
-    addr0 = f"{P.CITY_NAME}{P.DISTRICT_NAME}"
-
-    total_pop = sum(c["population"] for c in areas["communities"])
-    area_members = cfg.members * AREA_MEMBER_SHARE
-    rate = area_members / total_pop
-
-    # streets and towns, with their communities and villages
-    street_orgs = {}
-    for unit in areas["units"]:
-        urban = unit["level"] == "street"
-        seat = plane.xy_to_lonlat(*unit["seat"])
-        seat = (float(seat[0]), float(seat[1]))
-        name = f"中共{P.DISTRICT_NAME}{unit['name']}{'工作委员会' if urban else '委员会'}"
-        uorg = tree.add(
-            name=name,
-            level="working_committee" if urban else "committee",
-            category="government",
-            parent=district,
-            area=unit["code"],
-            lonlat=seat,
-            address=f"{addr0}{unit['name']}",
-        )
-        unit["org"] = uorg
-        street_orgs[unit["code"]] = uorg
-        _unit_orgs(
-            tree,
-            rng,
-            parent=uorg,
-            name=f"{unit['name']}机关",
-            category="government",
-            size=int(rng.integers(12, 45)) if cfg.members > 10_000 else 12,
-            area=unit["code"],
-            lonlat=_jitter(rng, seat),
-            address=f"{addr0}{unit['name']}",
-            branches=branches,
-        )
-        for comm in unit["communities"]:
-            n = max(4, int(round(comm["population"] * rate * rng.uniform(0.8, 1.2))))
-            cat = "community" if comm["level"] == "community" else "village"
-            inner = comm["geom"].buffer(-50)
-            lonlat = _point_in(rng, plane, comm["geom"] if inner.is_empty else inner)
-            comm["org"] = _unit_orgs(
-                tree,
-                rng,
-                parent=uorg,
-                name=f"{unit['name']}{comm['name']}",
-                category=cat,
-                size=n,
-                area=comm["code"],
-                lonlat=lonlat,
-                address=f"{addr0}{unit['name']}{comm['name']}",
-                branches=branches,
-            )
-
-    # units: government departments, institutions, schools, SOEs, enterprises, social orgs
-    unit_members = cfg.members - sum(b[1] for b in branches)
-    urban_units = [u for u in areas["units"] if u["level"] == "street"]
-    gov = tree.add(
-        name=f"中共{P.DISTRICT_NAME}直属机关工作委员会",
-        level="working_committee",
-        category="government",
-        parent=district,
-        area=dcode,
-        lonlat=_jitter(rng, centre, 300),
-        address=addr0,
-    )
-    edu = tree.add(
-        name=f"中共{P.DISTRICT_NAME}教育工作委员会",
-        level="working_committee",
-        category="school",
-        parent=district,
-        area=dcode,
-        lonlat=_jitter(rng, centre, 800),
-        address=addr0,
-    )
-    soe = tree.add(
-        name=f"中共{P.DISTRICT_NAME}国有资产监督管理委员会委员会",
-        level="committee",
-        category="soe",
-        parent=district,
-        area=dcode,
-        lonlat=_jitter(rng, centre, 600),
-        address=addr0,
-    )
-    kinds = [  # category, share of unit members, median size, parent
-        ("government", 0.18, 40, gov),
-        ("public_institution", 0.16, 45, gov),
-        ("school", 0.16, 38, edu),
-        ("soe", 0.12, 60, soe),
-        ("non_public", 0.28, 20, None),
-        ("social_org", 0.10, 10, None),
-    ]
-    serial: dict[str, int] = {}
-    for category, share, median, parent in kinds:
-        budget = int(unit_members * share)
-        smalls: list[tuple[str, int, dict]] = []
-        group_size = int(rng.integers(2, 6))  # a joint branch covers at most 5 units
-        while budget > 0:
-            size = int(min(budget, max(3, rng.lognormal(math.log(median), 0.7))))
-            budget -= size
-            street = urban_units[int(rng.integers(len(urban_units)))]
-            name = _unit_name(rng, category, serial)
-            lonlat = _point_in(rng, plane, street["geom"])
-            par = parent or street["org"]
-            if category in ("non_public", "social_org") and size < 6 and rng.random() < 0.5:
-                smalls.append((name, size, street))
-                if len(smalls) == group_size:
-                    _joint_branch(tree, rng, smalls, category, branches, plane)
-                    smalls, group_size = [], int(rng.integers(2, 6))
-                continue
-            _unit_orgs(
-                tree,
-                rng,
-                parent=par,
-                name=name,
-                category=category,
-                size=size,
-                area=street["code"],
-                lonlat=lonlat,
-                address=f"{addr0}{street['name']}{name}",
-                branches=branches,
-            )
-        if smalls:
-            _joint_branch(tree, rng, smalls, category, branches, plane)
-
-    # migrant groups at the main destinations
-    weights = np.array([d[3] for d in P.DESTINATIONS], dtype=float)
-    n_groups = 3 if cfg.members < 10_000 else (8 if cfg.members < 200_000 else 12)
-    city_groups = {}
-    for name, lon, lat, _w in P.DESTINATIONS[:n_groups]:
-        g = tree.add(
-            name=f"中共{P.DISTRICT_NAME}驻{name}流动党员党支部",
-            level="branch",
-            category="migrant",
-            parent=district,
-            lonlat=_jitter(rng, (lon, lat), 2000),
-            address=f"{name}市",
-        )
-        city_groups[name] = g
-    areas["migrant_groups"] = city_groups
-    areas["destination_p"] = weights / weights.sum()
-
-    # other counties: the orgs that keep the relationship of members who moved into the district
-    areas["county_branches"] = []
-    for ccode, cname, lon, lat in P.OTHER_COUNTIES:
-        corg = tree.add(
-            name=f"中共{P.CITY_NAME}{cname}委员会",
+    b = P.boundaries()
+    top = None
+    if cfg.province:
+        top = tree.add(
+            name=f"中共{P.PROVINCE_NAME}委",
             level="committee",
             category="government",
-            parent=root,
-            code=ccode,
-            lonlat=_jitter(rng, (lon, lat), 500),
-            address=f"{P.CITY_NAME}{cname}",
+            code=P.PROVINCE_ORG_CODE,
+            area=P.PROVINCE_CODE,
+            lonlat=_jitter(rng, P.PROVINCE_CENTRE, 400),
+            address=P.PROVINCE_NAME,
         )
-        for k in range(2 if cfg.members < 10_000 else 4):
-            town = f"{cname}第{_cn(k + 1)}"
-            b = tree.add(
-                name=f"{town}社区党支部",
-                level="branch",
-                category="community",
-                parent=corg,
-                lonlat=_jitter(rng, (lon, lat), 1500),
-                address=f"{P.CITY_NAME}{cname}",
+    city_orgs: dict[str, dict] = {}
+    for c in counties:
+        if c.city_code not in city_orgs:
+            name = b[c.city_code]["name"]
+            city_orgs[c.city_code] = tree.add(
+                name=f"中共{name}委",
+                level="committee",
+                category="government",
+                parent=top,
+                code=c.city_code[:6],
+                area=c.city_code,
+                lonlat=_jitter(rng, P.seat(c.city_code[:4] + "02"), 400),
+                address=name,
             )
-            areas["county_branches"].append(b)
+    for c in counties:
+        _county_orgs(rng, cfg, c, tree, city_orgs[c.city_code], branches)
     # a few dissolved branches, as real records have
     for row in rng.choice(
-        [b for b in tree.rows if b["level"] == "branch" and b["category"] == "non_public"],
+        [r for r in tree.rows if r["level"] == "branch" and r["category"] == "non_public"],
         size=min(3, len(tree.rows) // 100),
         replace=False,
     ):
@@ -843,7 +339,7 @@ def _orgs(rng, cfg: Scale, plane: Plane, city: City, areas: dict, tree: OrgTree)
             name=row["name"].replace("党支部", "（已撤销）党支部"),
             level="branch",
             category="non_public",
-            parent=next(r for r in tree.rows if r["id"] == row["parent_id"]),
+            parent=tree.rows[row["parent_id"] - 1],
             area=row["admin_area_code"],
             lonlat=row["lonlat"],
             address=row["address"],
@@ -853,58 +349,214 @@ def _orgs(rng, cfg: Scale, plane: Plane, city: City, areas: dict, tree: OrgTree)
     return branches
 
 
-def _unit_name(rng, category: str, serial: dict) -> str:
+def _county_orgs(rng, cfg: Scale, c: County, tree: OrgTree, parent: dict, branches: list) -> None:
+    """A county committee with its streets' and towns' orgs, communities, units and migrant
+    groups; every member of the county is in a branch below it."""
+    plane = c.plane
+    seat = (plane.lon0, plane.lat0)
+    addr0 = f"{P.boundaries()[c.city_code]['name']}{c.name}"
+    county = tree.add(
+        name=f"中共{c.name}委",
+        level="committee",
+        category="government",
+        parent=parent,
+        code=c.short,
+        area=c.code,
+        lonlat=_jitter(rng, seat, 300),
+        address=addr0,
+    )
+    c.org = county
+    first = len(branches)
+    rate = cfg.member_rate * AREA_MEMBER_SHARE
+    for unit in c.units:
+        urban = unit["level"] == "street"
+        useat = tuple(float(v) for v in plane.xy_to_lonlat(*unit["seat"]))
+        uorg = tree.add(
+            name=f"{unit['name']}{'党工委' if urban else '党委'}",
+            level="working_committee" if urban else "committee",
+            category="government",
+            parent=county,
+            area=unit["code"],
+            lonlat=useat,
+            address=f"{addr0}{unit['name']}",
+        )
+        unit["org"] = uorg
+        _unit_orgs(
+            tree,
+            rng,
+            parent=uorg,
+            name=f"{unit['name']}机关",
+            category="government",
+            size=int(rng.integers(12, 45)) if cfg.population > 1_000_000 else 12,
+            area=unit["code"],
+            lonlat=_jitter(rng, useat),
+            address=f"{addr0}{unit['name']}",
+            branches=branches,
+        )
+        for comm in unit["communities"]:
+            n = max(4, int(round(comm["population"] * rate * rng.uniform(0.8, 1.2))))
+            inner = comm["geom"].buffer(-50)
+            comm["org"] = _unit_orgs(
+                tree,
+                rng,
+                parent=uorg,
+                name=f"{unit['name']}{comm['name']}",
+                category=comm["level"],
+                size=n,
+                area=comm["code"],
+                lonlat=_point_in(rng, plane, comm["geom"] if inner.is_empty else inner),
+                address=f"{addr0}{unit['name']}{comm['name']}",
+                branches=branches,
+            )
+    area_members = sum(x[1] for x in branches[first:])
+    budget = max(int(c.population * cfg.member_rate) - area_members, 30)
+    _county_units(rng, c, tree, county, budget, branches, addr0)
+    _migrant_groups(rng, cfg, c, tree, county)
+
+
+def _hosts(c: County) -> list[dict]:
+    """Where a county's units sit: its streets, else its seat town, else near its seat."""
+    streets = [u for u in c.units if u["level"] == "street"]
+    if streets:
+        return streets
+    seat_towns = [u for u in c.units if any(m["level"] == "community" for m in u["communities"])]
+    if seat_towns or c.units:
+        return seat_towns or c.units[:1]
+    near = c.geom.intersection(Point(0, 0).buffer(5000))
+    return [{"code": c.code, "name": "", "geom": c.geom if near.is_empty else near, "org": c.org}]
+
+
+def _county_units(rng, c: County, tree: OrgTree, county: dict, budget: int, branches, addr0):
+    """Government departments, institutions, schools, SOEs, enterprises and social orgs."""
+    hosts = _hosts(c)
+    seat = (c.plane.lon0, c.plane.lat0)
+    heads = {}
+    for key, name, category, level in (
+        ("gov", "直属机关工作委员会", "government", "working_committee"),
+        ("edu", "教育工作委员会", "school", "working_committee"),
+        ("soe", "国有资产监督管理委员会委员会", "soe", "committee"),
+    ):
+        heads[key] = tree.add(
+            name=f"中共{c.name}{name}",
+            level=level,
+            category=category,
+            parent=county,
+            area=c.code,
+            lonlat=_jitter(rng, seat, 600),
+            address=addr0,
+        )
+    kinds = [  # category, share of unit members, median size, parent
+        ("government", 0.18, 40, heads["gov"]),
+        ("public_institution", 0.16, 45, heads["gov"]),
+        ("school", 0.16, 38, heads["edu"]),
+        ("soe", 0.12, 60, heads["soe"]),
+        ("non_public", 0.28, 20, None),
+        ("social_org", 0.10, 10, None),
+    ]
+    serial: dict[str, int] = {}
+    for category, share, median, parent in kinds:
+        left = int(budget * share)
+        smalls: list[tuple[str, int, dict]] = []
+        group_size = int(rng.integers(2, 6))  # a joint branch covers at most 5 units
+        while left > 0:
+            size = int(min(left, max(3, rng.lognormal(math.log(median), 0.7))))
+            left -= size
+            host = hosts[int(rng.integers(len(hosts)))]
+            name = _unit_name(rng, category, serial, c)
+            if category in ("non_public", "social_org") and size < 6 and rng.random() < 0.5:
+                smalls.append((name, size, host))
+                if len(smalls) == group_size:
+                    _joint_branch(tree, rng, smalls, category, branches, c.plane)
+                    smalls, group_size = [], int(rng.integers(2, 6))
+                continue
+            _unit_orgs(
+                tree,
+                rng,
+                parent=parent or host["org"],
+                name=name,
+                category=category,
+                size=size,
+                area=host["code"],
+                lonlat=_point_in(rng, c.plane, host["geom"]),
+                address=f"{addr0}{host['name']}{name}",
+                branches=branches,
+            )
+        if smalls:
+            _joint_branch(tree, rng, smalls, category, branches, c.plane)
+
+
+def _destination_p(c: County) -> np.ndarray:
+    """Weights of the destinations of a county's mobile members (never its own city)."""
+    own = P.boundaries()[c.city_code]["name"]
+    w = np.array([0.0 if own.startswith(d[0]) else d[3] for d in P.DESTINATIONS])
+    return w / w.sum()
+
+
+def _migrant_groups(rng, cfg: Scale, c: County, tree: OrgTree, county: dict) -> None:
+    """Migrant groups of the county at its members' main destinations."""
+    n = 2 if cfg.province else (3 if cfg.population < 1_000_000 else 4)
+    p = _destination_p(c)
+    c.migrant_groups = {}
+    for k in np.argsort(-p, kind="stable")[:n]:
+        name, lon, lat, _w = P.DESTINATIONS[int(k)]
+        c.migrant_groups[name] = tree.add(
+            name=f"中共{c.name}驻{name}流动党员党支部",
+            level="branch",
+            category="migrant",
+            parent=county,
+            lonlat=_jitter(rng, (lon, lat), 2000),
+            address=f"{name}市",
+        )
+
+
+def _unit_name(rng, category: str, serial: dict, c: County) -> str:
     n = serial[category] = serial.get(category, 0) + 1
+    word = P.unit_word(c.name)
     if category == "government":
-        base = P.GOVERNMENT_UNITS[(n - 1) % len(P.GOVERNMENT_UNITS)]
-        return (
-            base
-            if n <= len(P.GOVERNMENT_UNITS)
-            else f"{base}{_cn(n // len(P.GOVERNMENT_UNITS) + 1)}所"
-        )
+        base = P.GOVERNMENT_UNITS[(n - 1) % len(P.GOVERNMENT_UNITS)].replace("区", word, 1)
+        k = len(P.GOVERNMENT_UNITS)
+        return base if n <= k else f"{base}{_cn(n // k + 1)}所"
     if category == "public_institution":
-        base = P.PUBLIC_INSTITUTIONS[(n - 1) % len(P.PUBLIC_INSTITUTIONS)]
-        return (
-            base
-            if n <= len(P.PUBLIC_INSTITUTIONS)
-            else f"{base}第{n // len(P.PUBLIC_INSTITUTIONS) + 1}分中心"
-        )
+        base = P.PUBLIC_INSTITUTIONS[(n - 1) % len(P.PUBLIC_INSTITUTIONS)].replace("区", word, 1)
+        k = len(P.PUBLIC_INSTITUTIONS)
+        return base if n <= k else f"{base}第{n // k + 1}分中心"
     if category == "school":
         kind = P.SCHOOL_KINDS[(n - 1) % len(P.SCHOOL_KINDS)]
-        return f"{P.DISTRICT_NAME}第{(n - 1) // len(P.SCHOOL_KINDS) + 1}{kind}"
+        return f"{c.name}第{(n - 1) // len(P.SCHOOL_KINDS) + 1}{kind}"
     if category == "soe":
-        base = P.SOE_NAMES[(n - 1) % len(P.SOE_NAMES)]
-        return base if n <= len(P.SOE_NAMES) else f"{base}第{n // len(P.SOE_NAMES) + 1}分公司"
+        base = P.SOE_NAMES[(n - 1) % len(P.SOE_NAMES)].replace(P.DISTRICT_NAME, c.name)
+        k = len(P.SOE_NAMES)
+        return base if n <= k else f"{base}第{n // k + 1}分公司"
     if category == "non_public":
         stem = P.NON_PUBLIC_STEMS[int(rng.integers(len(P.NON_PUBLIC_STEMS)))]
         trade = P.NON_PUBLIC_TRADES[int(rng.integers(len(P.NON_PUBLIC_TRADES)))]
-        return f"榆林市{stem}{trade}" + (f"第{n}分公司" if n > 60 else "")
+        return f"{c.name}{stem}{trade}" + (f"第{n}分公司" if n > 60 else "")
     base = P.SOCIAL_ORGS[(n - 1) % len(P.SOCIAL_ORGS)]
-    return f"{P.DISTRICT_NAME}{base}" + (
-        "" if n <= len(P.SOCIAL_ORGS) else f"第{n // len(P.SOCIAL_ORGS) + 1}分会"
-    )
+    k = len(P.SOCIAL_ORGS)
+    return f"{c.name}{base}" + ("" if n <= k else f"第{n // k + 1}分会")
 
 
 def _joint_branch(tree, rng, smalls, category, branches, plane) -> None:
     """Small units (each under 3 full members) share one joint branch (at most 5 units)."""
-    street = smalls[0][2]
+    host = smalls[0][2]
     kind = "非公企业" if category == "non_public" else "社会组织"
     org = tree.add(
-        name=f"{street['name']}{kind}第{_cn(len(branches) % 99 + 1)}联合党支部",
+        name=f"{host['name']}{kind}第{_cn(len(branches) % 99 + 1)}联合党支部",
         level="joint_branch",
         category=category,
-        parent=street["org"],
-        area=street["code"],
-        lonlat=_point_in(rng, plane, street["geom"]),
+        parent=host["org"],
+        area=host["code"],
+        lonlat=_point_in(rng, plane, host["geom"]),
         address="、".join(s[0] for s in smalls),
     )
-    branches.append((org, sum(s[1] for s in smalls), street["code"]))
+    branches.append((org, sum(s[1] for s in smalls), host["code"]))
 
 
-def _service_points(rng, plane: Plane, city: City, areas: dict, tree: OrgTree) -> None:
-    """District, street and community centres, and stations; some communities have none."""
+def _service_points(rng, city: City, counties: list[County]) -> None:
+    """County, street and community centres, and stations; some communities have none."""
     rows = city.service_points
-    district_org = next(r for r in tree.rows if r["code"] == P.DISTRICT_CODE)
+    weekday = "周一至周五 08:30-12:00，14:30-18:00"
+    daily = "每天 09:00-21:00"
 
     def add(code_area, serial, name, level, lonlat, org, area_m2, hours):
         k = int(rng.integers(4, len(P.SERVICES) + 1))
@@ -924,70 +576,61 @@ def _service_points(rng, plane: Plane, city: City, areas: dict, tree: OrgTree) -
             }
         )
 
-    weekday = "周一至周五 08:30-12:00，14:30-18:00"
-    daily = "每天 09:00-21:00"
-    add(
-        areas["district"]["code"],
-        1,
-        f"{P.DISTRICT_NAME}党群服务中心",
-        "district_centre",
-        _jitter(rng, P.CENTRE_LONLAT, 200),
-        district_org,
-        rng.uniform(2500, 4000),
-        weekday,
-    )
-    for unit in areas["units"]:
-        seat = plane.xy_to_lonlat(*unit["seat"])
+    for c in counties:
+        plane = c.plane
+        seat = (plane.lon0, plane.lat0)
         add(
-            unit["code"],
+            c.code,
             1,
-            f"{unit['name']}党群服务中心",
-            "street_centre",
-            _jitter(rng, (float(seat[0]), float(seat[1])), 80),
-            unit["org"],
-            rng.uniform(600, 1500),
+            f"{c.name}党群服务中心",
+            "district_centre",
+            _jitter(rng, seat, 200),
+            c.org,
+            rng.uniform(2500, 4000),
             weekday,
         )
-        for comm in unit["communities"]:
-            urban = comm["level"] == "community"
-            if rng.random() < (0.78 if urban else 0.55):
-                add(
-                    comm["code"],
-                    1,
-                    f"{comm['name']}党群服务中心",
-                    "community_centre",
-                    _point_in(rng, plane, comm["geom"]),
-                    comm["org"],
-                    rng.uniform(150, 600),
-                    daily if urban else weekday,
-                )
-            if urban and rng.random() < 0.16:
-                place = P.STATION_PLACES[int(rng.integers(len(P.STATION_PLACES)))]
-                add(
-                    comm["code"],
-                    2,
-                    f"{comm['name']}{place}党群服务站",
-                    "station",
-                    _point_in(rng, plane, comm["geom"]),
-                    comm["org"],
-                    rng.uniform(40, 200),
-                    daily,
-                )
+        for unit in c.units:
+            useat = plane.xy_to_lonlat(*unit["seat"])
+            add(
+                unit["code"],
+                1,
+                f"{unit['name']}党群服务中心",
+                "street_centre",
+                _jitter(rng, (float(useat[0]), float(useat[1])), 80),
+                unit["org"],
+                rng.uniform(600, 1500),
+                weekday,
+            )
+            for comm in unit["communities"]:
+                _community_points(rng, plane, comm, add, weekday, daily)
 
 
-def _home_grids(rng, plan: list, by_area: dict, pop: np.ndarray, n: int) -> np.ndarray:
-    """The grid each member lives in: within their org's area, weighted by population."""
-    home_grid = np.empty(n, dtype=np.int64)
-    pos = 0
-    all_idx = np.arange(len(pop))
-    for _oid, cnt, area in plan:
-        idx = np.array(by_area.get(area, []), dtype=np.int64) if area else np.empty(0, np.int64)
-        if not len(idx):  # orgs of the whole district (or of other counties): anywhere
-            idx = all_idx
-        w = pop[idx] / pop[idx].sum()
-        home_grid[pos : pos + cnt] = rng.choice(idx, cnt, p=w)
-        pos += cnt
-    return home_grid
+def _community_points(rng, plane, comm: dict, add, weekday: str, daily: str) -> None:
+    """A community's centre (78 % of communities, 55 % of villages) and maybe a station."""
+    urban = comm["level"] == "community"
+    if rng.random() < (0.78 if urban else 0.55):
+        add(
+            comm["code"],
+            1,
+            f"{comm['name']}党群服务中心",
+            "community_centre",
+            _point_in(rng, plane, comm["geom"]),
+            comm["org"],
+            rng.uniform(150, 600),
+            daily if urban else weekday,
+        )
+    if urban and rng.random() < 0.16:
+        place = P.STATION_PLACES[int(rng.integers(len(P.STATION_PLACES)))]
+        add(
+            comm["code"],
+            2,
+            f"{comm['name']}{place}党群服务站",
+            "station",
+            _point_in(rng, plane, comm["geom"]),
+            comm["org"],
+            rng.uniform(40, 200),
+            daily,
+        )
 
 
 def _reported_positions(rng, city: City, is_mobile: np.ndarray, dest: np.ndarray):
@@ -1036,30 +679,75 @@ def _grid_party_groups(grids: list[dict], branches: list) -> None:
             g["party_group_branch_id"] = bid
 
 
-def _members(rng, cfg, plane, city, areas, tree, branches, names) -> None:
-    """Members of every branch, with homes, mobile members out and in, and position reports."""
+def _homes(rng, plan: list, city: City, counties: list[County]) -> np.ndarray:
+    """Each member's home (lon, lat): a grid of their org's area weighted by population, or
+    anywhere in the county when the area has no grids (a county without streets loaded)."""
     grids = city.grids
     by_area: dict[str, list[int]] = {}
     for i, g in enumerate(grids):
         by_area.setdefault(g["community_code"], []).append(i)
         by_area.setdefault(g["community_code"][:9] + "000", []).append(i)
     pop = np.array([g["population"] for g in grids], dtype=float)
+    by_county = {c.short: c for c in counties}
+    n = sum(cnt for _o, cnt, _a in plan)
+    home_grid = np.full(n, -1, dtype=np.int64)
+    home = np.empty((n, 2))
+    pos = 0
+    for _oid, cnt, area in plan:
+        idx = np.array(by_area.get(area, []), dtype=np.int64)
+        if len(idx):
+            home_grid[pos : pos + cnt] = rng.choice(idx, cnt, p=pop[idx] / pop[idx].sum())
+        else:
+            c = by_county[area[:6]]
+            home[pos : pos + cnt] = points_in(rng, c.geom_ll, cnt)
+        pos += cnt
+    order = np.argsort(home_grid, kind="stable")
+    sorted_grids = home_grid[order]
+    starts = np.flatnonzero(np.r_[True, sorted_grids[1:] != sorted_grids[:-1]])
+    ends = np.r_[starts[1:], len(order)]
+    for s, e in zip(starts, ends, strict=True):
+        gi = sorted_grids[s]
+        if gi >= 0:
+            home[order[s:e]] = points_in(rng, grids[gi]["geom"], e - s)
+    return home
 
-    county = areas["county_branches"]
-    n_in = int(cfg.members * MOBILE_IN_RATE)
-    county_sizes = [int(rng.integers(15, 41)) for _ in county]
-    # members of the district, then members of other counties (some of whom live here now)
-    plan = [(b["id"], n, area) for b, n, area in branches] + [
-        (b["id"], n, None) for b, n in zip(county, county_sizes, strict=True)
-    ]
+
+def _mobile_in(rng, city: City, counties, org_county, candidates, home, n_in, branches):
+    """Members living in another county of the territory than their org's: their community's
+    branch there helps (inflow); returns (members, inflow org ids, destination names)."""
+    grids = city.grids
+    if not len(grids) or n_in <= 0 or not len(candidates):
+        return np.empty(0, np.int64), np.empty(0, np.int64), []
+    pop = np.array([g["population"] for g in grids], dtype=float)
+    shorts = [c.short for c in counties]
+    grid_county = np.array([shorts.index(g["community_code"][:6]) for g in grids])
+    chosen = rng.choice(candidates, min(n_in, len(candidates)), replace=False)
+    gi = rng.choice(len(grids), len(chosen), p=pop / pop.sum())
+    keep = grid_county[gi] != org_county[chosen]
+    chosen, gi = chosen[keep], gi[keep]
+    comm_branch = {}
+    for b, _n, area in branches:
+        if area and area[9:] != "000":
+            comm_branch.setdefault(area, b["id"])
+    city_names = {c.short: P.boundaries()[c.city_code]["name"] + c.name for c in counties}
+    inflow = np.zeros(len(chosen), np.int64)
+    names = []
+    for k, (i, g) in enumerate(zip(chosen, gi, strict=True)):
+        grid = grids[g]
+        home[i] = points_in(rng, grid["geom"], 1)[0]
+        inflow[k] = comm_branch.get(grid["community_code"], 0)
+        names.append(city_names[grid["community_code"][:6]])
+    return chosen, inflow, names
+
+
+def _members(rng, cfg, city: City, counties: list[County], branches, names) -> None:
+    """Members of every branch, with homes, mobile members out and in, and position reports."""
+    plan = [(b["id"], n, area) for b, n, area in branches]
     org_id = np.concatenate([np.full(n, oid, dtype=np.int64) for oid, n, _ in plan])
     n = len(org_id)
-    home_grid = _home_grids(rng, plan, by_area, pop, n)
-    in_district = np.concatenate(
-        [
-            np.ones(sum(c for _, c, a in plan if a is not None), bool),
-            np.zeros(sum(county_sizes), bool),
-        ]
+    shorts = {c.short: k for k, c in enumerate(counties)}
+    org_county = np.concatenate(
+        [np.full(cnt, shorts[area[:6]], dtype=np.int64) for _o, cnt, area in plan]
     )
 
     # ages: four bands, shares close to the party's published age structure
@@ -1082,69 +770,47 @@ def _members(rng, cfg, plane, city, areas, tree, branches, names) -> None:
     joined_ord = np.where(probationary, ref - rng.integers(1, 360, n), joined_ord)
     status = np.where(probationary, "probationary", "full")
 
-    # homes: a random point in the chosen grid
-    home = np.empty((n, 2))
-    grid_geoms = [g["geom"] for g in grids]
-    order = np.argsort(home_grid, kind="stable")
-    sorted_grids = home_grid[order]
-    starts = np.flatnonzero(np.r_[True, sorted_grids[1:] != sorted_grids[:-1]])
-    ends = np.r_[starts[1:], len(order)]
-    for s, e in zip(starts, ends, strict=True):
-        gi = sorted_grids[s]
-        home[order[s:e]] = points_in(rng, grid_geoms[gi], e - s)
-    county_lonlat = {b["id"]: b["lonlat"] for b in county}
-    for i in np.flatnonzero(~in_district):
-        lon, lat = county_lonlat[int(org_id[i])]
-        home[i] = (lon + rng.normal(0, 0.02), lat + rng.normal(0, 0.015))
+    home = _homes(rng, plan, city, counties)
 
-    # mobile members going out to other cities
-    is_mobile = np.zeros(n, bool)
+    # mobile members going out to other cities, met by their county's migrant groups
     settled = joined_ord <= ref - 200  # mobile means away six months or more since joining
-    out = in_district & settled & (rng.random(n) < MOBILE_OUT_RATE) & (age < 65)
-    is_mobile |= out
-    outflow = np.where(is_mobile, org_id, 0)
+    out = settled & (rng.random(n) < MOBILE_OUT_RATE) & (age < 65)
+    is_mobile = out.copy()
     inflow = np.zeros(n, np.int64)
     dest_name = np.full(n, None, dtype=object)
     dest = np.full((n, 2), np.nan)
     dests = P.DESTINATIONS
-    pick = rng.choice(len(dests), n, p=areas["destination_p"])
-    groups = areas["migrant_groups"]
-    for i in np.flatnonzero(out):
-        name, lon, lat, _ = dests[pick[i]]
-        dest_name[i] = name
-        dest[i] = (lon + rng.normal(0, 0.06), lat + rng.normal(0, 0.05))
-        g = groups.get(name)
-        if g is not None and rng.random() < 0.8:
-            inflow[i] = g["id"]
-    # members of other counties who live in the district now: their community's branch helps
-    comm_branch = {}
-    for b, _n, area in branches:
-        if area and area[9:] != "000":
-            comm_branch.setdefault(area, b["id"])
-    arriving = np.flatnonzero(~in_district)
-    arriving = arriving[
-        settled[arriving] & (rng.random(len(arriving)) < min(1.0, n_in / max(len(arriving), 1)))
-    ]
-    for i in arriving:
-        gi = int(rng.choice(len(grids), p=pop / pop.sum()))
-        home[i] = points_in(rng, grid_geoms[gi], 1)[0]
-        is_mobile[i] = True
-        outflow[i] = org_id[i]
-        inflow[i] = comm_branch.get(grids[gi]["community_code"], 0)
-        dest_name[i] = f"{P.CITY_NAME}{P.DISTRICT_NAME}"
-        dest[i] = home[i]
+    for k, c in enumerate(counties):
+        idx = np.flatnonzero(out & (org_county == k))
+        if not len(idx):
+            continue
+        pick = rng.choice(len(dests), len(idx), p=_destination_p(c))
+        jitter = rng.normal(0, 1, (len(idx), 2)) * (0.06, 0.05)
+        groups = c.migrant_groups
+        helped = rng.random(len(idx)) < 0.8
+        for j, i in enumerate(idx):
+            name, lon, lat, _ = dests[pick[j]]
+            dest_name[i] = name
+            dest[i] = (lon + jitter[j, 0], lat + jitter[j, 1])
+            g = groups.get(name)
+            if g is not None and helped[j]:
+                inflow[i] = g["id"]
+
+    # members who live in another county of the territory now: the branch there helps
+    candidates = np.flatnonzero(settled & ~out)
+    arriving, arriving_inflow, arriving_names = _mobile_in(
+        rng, city, counties, org_county, candidates, home, int(n * MOBILE_IN_RATE), branches
+    )
+    is_mobile[arriving] = True
+    inflow[arriving] = arriving_inflow
+    dest_name[arriving] = np.array(arriving_names + [None], dtype=object)[:-1]
+    dest[arriving] = home[arriving]
+    outflow = np.where(is_mobile, org_id, 0)
     # away six months or more (the definition of a mobile member), never before joining
     since = np.where(is_mobile, np.maximum(ref - rng.integers(183, 3000, n), joined_ord), 0)
 
     # the latest position reported by about 60 % of mobile members, with a short history
     cur, cur_at = _reported_positions(rng, city, is_mobile, dest)
-
-    # every home was drawn in lon/lat: grids are stored in EPSG:4326, county seats are lon/lat
-    home_lon, home_lat = home[:, 0], home[:, 1]
-    dest_is_home = np.zeros(n, bool)
-    dest_is_home[arriving] = True
-    dest_lon = np.where(dest_is_home, home_lon, dest[:, 0])
-    dest_lat = np.where(dest_is_home, home_lat, dest[:, 1])
 
     city.members = {
         "id": np.arange(1, n + 1),
@@ -1155,18 +821,18 @@ def _members(rng, cfg, plane, city, areas, tree, branches, names) -> None:
         "joined_on": joined_ord,
         "status": status,
         "phone": names.phones(n),
-        "home_lon": home_lon,
-        "home_lat": home_lat,
+        "home_lon": home[:, 0],
+        "home_lat": home[:, 1],
         "is_mobile": is_mobile,
         "outflow_org_id": outflow,
         "inflow_org_id": inflow,
         "mobile_destination": dest_name,
-        "dest_lon": dest_lon,
-        "dest_lat": dest_lat,
+        "dest_lon": dest[:, 0],
+        "dest_lat": dest[:, 1],
         "mobile_since": since,
         "cur_lon": cur[:, 0],
         "cur_lat": cur[:, 1],
         "cur_at": cur_at,
     }
 
-    _grid_party_groups(grids, branches)
+    _grid_party_groups(city.grids, branches)

@@ -1,50 +1,95 @@
-"""Real place names and reference points for the demo city (Yulin's 榆阳区 and beyond).
+"""Real place names, codes, boundaries and reference points for the demo territory.
 
-Names of places are real; every geometry and every person generated with them is synthetic.
+Names, codes and the boundaries of the province, its cities and counties are real (read from
+geodata/data, see its README); every other geometry and every person generated with them is
+synthetic.
 """
 
 from __future__ import annotations
 
-DISTRICT_CODE = "610802"
-DISTRICT_NAME = "榆阳区"
+import csv
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import shapely
+from shapely.geometry import MultiPolygon, shape
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+PROVINCE_CODE = "610000000000"
+PROVINCE_NAME = "陕西省"
+CITY_CODE = "610800000000"
 CITY_NAME = "榆林市"
+SEAT_COUNTY = "610802"  # 榆阳区, the urban district of 榆林市
+DISTRICT_CODE = SEAT_COUNTY  # the seat county's org code (kept for old callers)
+DISTRICT_NAME = "榆阳区"
 CITY_ORG_CODE = "610800"
+PROVINCE_ORG_CODE = "610000"
 CENTRE_LONLAT = (109.7345, 38.2852)
+PROVINCE_CENTRE = (108.9398, 34.3416)  # 西安
 
-# urban streets (街道), division codes 001-099
-STREETS = [
-    "鼓楼街道",
-    "青山路街道",
-    "上郡路街道",
-    "新明楼街道",
-    "驼峰路街道",
-    "崇文路街道",
-    "航宇路街道",
-    "沙河路街道",
-    "长城路街道",
-    "金沙路街道",
-    "明珠路街道",
-    "芹河新区街道",
-]
+# county seats (县城) of 榆林市; other counties use a point inside their boundary
+SEATS = {
+    "610802": CENTRE_LONLAT,
+    "610803": (109.2940, 37.9621),
+    "610881": (110.4989, 38.8425),
+    "610822": (111.0670, 39.0285),
+    "610824": (108.7937, 37.5994),
+    "610825": (107.6012, 37.5944),
+    "610826": (110.2633, 37.5027),
+    "610827": (110.1838, 37.7553),
+    "610828": (110.4910, 38.0194),
+    "610829": (110.7397, 37.4520),
+    "610830": (110.1213, 37.0883),
+    "610831": (110.0352, 37.6104),
+    "610102": PROVINCE_CENTRE,
+}
 
-# towns (镇) 100-199 and townships (乡) 200-399
-TOWNS = [
-    "鱼河镇",
-    "上盐湾镇",
-    "镇川镇",
-    "麻黄梁镇",
-    "牛家梁镇",
-    "金鸡滩镇",
-    "马合镇",
-    "巴拉素镇",
-    "鱼河峁镇",
-    "青云镇",
-    "古塔镇",
-    "大河塔镇",
-    "小纪汗镇",
-    "芹河镇",
-]
-TOWNSHIPS = ["孟家湾乡", "小壕兔乡", "岔河则乡", "补浪河乡", "红石桥乡"]
+
+@lru_cache(maxsize=1)
+def boundaries() -> dict[str, dict]:
+    """Shaanxi's province, cities and counties: 12-digit code → {code, name, level, geom}."""
+    text = (DATA / "shaanxi_areas.geojson").read_text(encoding="utf-8")
+    out = {}
+    for f in json.loads(text)["features"]:
+        props = f["properties"]
+        geom = shape(f["geometry"])
+        if not isinstance(geom, MultiPolygon):
+            geom = MultiPolygon([geom])
+        shapely.prepare(geom)
+        out[props["code"]] = {**props, "geom": geom}
+    return out
+
+
+@lru_cache(maxsize=1)
+def townships() -> dict[str, list[tuple[str, str]]]:
+    """County code (6 digits) → [(12-digit code, name)] of its streets and towns, by code.
+
+    Units coded 400 and above (farms, scenic and development zones; 21 in Shaanxi) are left
+    out: they are not streets or towns."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    with open(DATA / "shaanxi_townships.csv", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if row["code"][6:9] < "400":
+                out.setdefault(row["code"][:6], []).append((row["code"], row["name"]))
+    return out
+
+
+def seat(county_code: str) -> tuple[float, float]:
+    """A county's seat: the known one, else a point well inside its boundary."""
+    geom = boundaries()[county_code + "000000"]["geom"]
+    if county_code in SEATS and geom.contains(shapely.Point(SEATS[county_code])):
+        return SEATS[county_code]
+    biggest = max(geom.geoms, key=lambda g: g.area)
+    p = shapely.maximum_inscribed_circle(biggest, 0.002).coords[0]
+    return (float(p[0]), float(p[1]))
+
+
+def unit_word(county_name: str) -> str:
+    """The word a county's own departments use: 区, 县 or 市 (区委办公室, 县财政局 …)."""
+    return county_name[-1] if county_name[-1] in "区县市" else "县"
+
 
 # real community names first, generated ones after
 COMMUNITY_NAMES = {
@@ -217,21 +262,6 @@ DESTINATIONS = [
     ("成都", 104.0665, 30.5723, 3),
     ("天津", 117.2008, 39.0842, 2),
     ("杭州", 120.1551, 30.2741, 2),
-]
-
-# other counties of Yulin: where mobile members coming into 榆阳区 keep their relationship
-OTHER_COUNTIES = [
-    ("610803", "横山区", 109.2940, 37.9621),
-    ("610881", "神木市", 110.4989, 38.8425),
-    ("610822", "府谷县", 111.0670, 39.0285),
-    ("610824", "靖边县", 108.7937, 37.5994),
-    ("610825", "定边县", 107.6012, 37.5944),
-    ("610826", "绥德县", 110.2633, 37.5027),
-    ("610827", "米脂县", 110.1838, 37.7553),
-    ("610828", "佳县", 110.4910, 38.0194),
-    ("610829", "吴堡县", 110.7397, 37.4520),
-    ("610830", "清涧县", 110.1213, 37.0883),
-    ("610831", "子洲县", 110.0352, 37.6104),
 ]
 
 GOVERNMENT_UNITS = [

@@ -792,6 +792,268 @@ MESSAGES: dict[str, Words] = {
         " ({point} {char_name}); did you mean {plain}?",
         code="code_not_ascii",
     ),
+    # ---- files in and out: readers and reports
+    # (the import/export modules' refusals, warnings and report lines; keyed by the wire
+    # code, `code=` where several wordings share one)
+    "list_more": Words("等", " …"),
+    "csv_column_at": Words("第 {n} 列", "column {n}"),
+    "column_with_header": Words("{where}（{header}）", "{where} ({header})"),
+    "old_excel_format": Words(
+        "不支持旧版 Excel（{what}）文件，请另存为 .xlsx 后再导入",
+        "old Excel ({what}) files are not supported: save as .xlsx and import that",
+    ),
+    "old_excel_or_wps": Words(
+        "不支持旧版 Excel（{what}）文件，请在 Excel 或 WPS 中另存为 .xlsx 后再导入",
+        "old Excel ({what}) files are not supported: save as .xlsx and import that",
+        code="old_excel_format",
+    ),
+    "unreadable_file": Words(
+        "无法按 {label} 格式读取该文件：{error}", "the file cannot be read as {label}: {error}"
+    ),
+    "unreadable_layer": Words(
+        "无法读取该文件：{error}", "the file cannot be read: {error}", code="unreadable_file"
+    ),
+    "crs_assumed": Words(
+        "文件未注明坐标系，已按 WGS84（GPS）处理。若坐标取自高德、腾讯、微信地图（GCJ-02）或"
+        "百度地图（BD-09），请用 --crs gcj02 或 --crs bd09 重新导入：这类坐标偏移约数百米，"
+        "从文件本身无法识别",
+        "the file does not say which coordinate system it uses, so WGS84 (GPS) was "
+        "assumed. If the coordinates come from Gaode/Amap, Tencent or WeChat maps "
+        "(GCJ-02) or Baidu (BD-09), import again with --crs gcj02 or --crs bd09: their "
+        "offset of a few hundred metres cannot be detected from the file",
+    ),
+    "crs_overridden": Words(
+        "文件注明的坐标系是 {file_crs}，已按指定的 {option} 处理",
+        "the file says {file_crs}; treated as {option} as asked",
+    ),
+    "encoding_gbk": Words(
+        "文件不是 UTF-8 编码，已按 GBK/GB18030 读取",
+        "the file is not UTF-8; read as GBK/GB18030",
+        code="encoding",
+    ),
+    "encoding_no_cpg": Words(
+        "Shapefile 没有 .cpg 文件，文字已按 {codec} 读取，请核对",
+        "the shapefile has no .cpg; text was read as {codec}: check it",
+        code="encoding",
+    ),
+    "bad_geojson_json": Words(
+        "GeoJSON 不是有效的 JSON：第 {line} 行 {error}",
+        "the GeoJSON is not valid JSON: line {line}: {error}",
+        code="bad_json",
+    ),
+    "bad_geojson": Words(
+        "GeoJSON 应为 FeatureCollection 或 Feature",
+        "GeoJSON must be a FeatureCollection or a Feature",
+    ),
+    "unknown_geojson_crs": Words(
+        "无法识别 GeoJSON 的 crs：{name}；请用 --crs 指定",
+        "unknown GeoJSON crs: {name}; pass --crs",
+        code="unknown_crs",
+    ),
+    "no_crs": Words(
+        "GeoPackage 图层没有坐标系（SRS），请用 --crs 指定",
+        "the GeoPackage layer has no coordinate system (SRS): pass --crs",
+    ),
+    "no_layer": Words("GeoPackage 中没有图层", "the GeoPackage holds no layer"),
+    "layer_chosen": Words(
+        "GeoPackage 有 {count} 个图层，只导入了“{name}”",
+        'the GeoPackage has {count} layers; only "{name}" was imported',
+    ),
+    "no_prj": Words(
+        "Shapefile 缺少 .prj 文件，无法确定坐标系。请用 --crs 指定（如 --crs cgcs2000、"
+        "--crs EPSG:4546；来自高德/腾讯地图的用 --crs gcj02，百度用 --crs bd09）："
+        "GCJ-02 与 WGS84 坐标只差几百米，从文件本身无法区分",
+        "the shapefile has no .prj, so its coordinate system is unknown. Pass --crs (for "
+        "example --crs cgcs2000 or --crs EPSG:4546; gcj02 for Gaode/Tencent data, bd09 "
+        "for Baidu): GCJ-02 and WGS84 differ by a few hundred metres and cannot be told "
+        "apart from the file itself",
+    ),
+    "no_shapefile": Words("压缩包中没有 .shp 文件", "the zip holds no .shp file"),
+    "several_shapefiles": Words(
+        "压缩包中有多个 Shapefile：{names_zh}；请每个压缩包只放一个",
+        "the zip holds several shapefiles: {names}; put one per zip",
+    ),
+    "incomplete_shapefile": Words(
+        "Shapefile 缺少 {ext} 文件：请把 .shp、.shx、.dbf、.prj 一起压缩",
+        "the shapefile has no {ext}: zip .shp, .shx, .dbf and .prj together",
+    ),
+    "encrypted_file": Words(
+        "工作簿设有密码，请取消密码保护后再导入",
+        "the workbook is password-protected: remove the password and import it",
+    ),
+    "sheet_chosen": Words(
+        "工作簿有 {count} 个工作表，只导入了“{name}”",
+        'the workbook has {count} sheets; only "{name}" was imported',
+    ),
+    "merged_header": Words(
+        "表头（第 1 行）有合并单元格 {cells_zh}：请取消合并，"
+        "每列只留一个表头。如果第 1 行是标题，请删除标题行，让表头位于第 1 行",
+        "the header (row 1) has merged cells {cells}: unmerge them so "
+        "each column has one header of its own. If row 1 is a title, delete it so "
+        "the header is row 1",
+    ),
+    "merged_cells_filled": Words(
+        "合并单元格 {cells_zh} 的值已用于其中的每一行，请核对",
+        "the value of merged cells {cells} was used for every row they span: check it",
+    ),
+    "duplicate_column": Words(
+        "列 {first}（{first_header}）和列 {second}（{second_header}）都表示“{label}”，请只保留一列",
+        "columns {first} ({first_header}) and {second} ({second_header}) both mean "
+        "{name}: keep one of them",
+    ),
+    "id_number_dropped": Words(
+        "身份证号属于敏感个人信息，本系统不予存储，已丢弃列：{columns_zh}",
+        "ID card numbers are sensitive personal data this service never stores; dropped: {columns}",
+    ),
+    "unknown_column": Words(
+        "未识别的列，已忽略：{columns_zh}（可用的列名如：{known_zh}，或对应的英文字段名）",
+        "columns not recognised, ignored: {columns} (use the field names or their Chinese labels)",
+    ),
+    "conflicting_crs": Words(
+        "列名注明的坐标系互相矛盾：{headers}",
+        "the headers name different coordinate systems: {headers}",
+    ),
+    "no_known_columns": Words(
+        "第 1 行不是可识别的表头：没有一列对应该类记录的字段（表头应在第 1 行）",
+        "row 1 is not a header this kind of record understands: no column "
+        "matches a field (the header must be in row 1)",
+    ),
+    "values_without_header": Words(
+        "有 {count} 行在没有表头或未识别的列中有内容，已忽略",
+        "{count} rows hold values in columns without a known header; those values were ignored",
+    ),
+    "unknown_kind": Words(
+        "未知的记录类型：{kind}（可选：{choices_zh}）", "unknown kind: {kind} (one of: {choices})"
+    ),
+    "no_rows": Words("文件中没有数据行", "the file holds no data rows"),
+    "commit_failed": Words(
+        "提交失败，未写入任何数据：{error}", "the commit failed; nothing was written: {error}"
+    ),
+    "import_out_of_scope": Words(
+        "该行记录不在您的管辖范围内（或您的角色无权导入此类记录）",
+        "this row is outside your scope (or your role may not import this kind)",
+        code="out_of_scope",
+    ),
+    "read_only_columns": Words(
+        "以下列由系统维护，导入时已忽略：{labels_zh}",
+        "these columns are maintained by the service and were ignored: {names}",
+    ),
+    "id_without_version": Words(
+        "编号：按编号更新{kind_zh}只适用于本系统导出的文件（带“版本”列）。"
+        "如果“编号”是表格自己的序号，请把该列改名为“序号”或删除；新增的请留空",
+        "id: updating {kind}s by id works only with files exported "
+        "by this service (they carry a version column). If the id column is the "
+        "sheet's own numbering, rename it {serial_zh} or delete it; leave it empty for new "
+        "ones",
+    ),
+    "unknown_id": Words(
+        "{kind_zh}编号 {id} 不存在（新增{kind_zh}请把编号留空）",
+        "{kind} id {id} does not exist (leave the id empty to add one)",
+    ),
+    "masked_phone": Words(
+        "{value} 是隐去中间四位的号码，新记录请填写完整号码或留空",
+        "{value} is a masked number; give the full number for a new record, or leave it empty",
+    ),
+    "bad_version": Words("版本：应为整数：{value}", "version: must be an integer: {value}"),
+    "version_conflict": Words(
+        "{kind_zh} {key} 在导出后已被他人修改（文件中为第 {expected} "
+        "版，现为第 {now} 版）：为免覆盖他人的修改，请重新导出后再改",
+        "{kind} {key} was changed by someone else since the file "
+        "was exported (file version {expected}, now {now}): export again and "
+        "redo the change, so nobody's edit is overwritten",
+    ),
+    "org_cycle_in_file": Words(
+        "上级组织编码：文件中的上下级关系成环：{chain}（第 {rows_zh} 行）",
+        "parent_code: the parent links in the file form a loop: {chain} (rows {rows})",
+    ),
+    "parent_refused": Words(
+        "上级组织编码：上级组织 {parent}（文件第 {number} {unit_zh}）未能导入，本组织随之未导入",
+        "parent_code: the parent org {parent} ({unit} {number} of the "
+        "file) was refused, so this org was not imported either",
+    ),
+    "no_roads": Words(
+        "文件中没有可用的道路，原有路网保持不变",
+        "the file holds no usable road; the network was left as it was",
+    ),
+    "road_too_short": Words("线路：不足 1 米，已跳过", "geometry: shorter than a metre, skipped"),
+    "network_disconnected": Words(
+        "路网由 {parts} 个互不相连的部分组成，最大的部分占 {share:.0%} 的路段；"
+        "不相连的部分之间无法计算步行距离（线路只在端点处相连）",
+        "the network falls into {parts} parts that do not connect; the largest "
+        "holds {share:.0%} of the roads. Walks between parts cannot be routed (lines "
+        "join only at their ends)",
+    ),
+    "import_worker_gone": Words("处理该任务的进程已退出", "the process running it ended"),
+    # the text report (mapsvc import): a summary line in each language, then the lists
+    "import_summary": Words(
+        "导入 {file}（{fmt}，{kind_zh}，坐标系 {crs}）："
+        "共 {rows} 行，新增 {inserted}，更新 {updated}{extra_zh}，"
+        "有问题 {rejected} 行 —— {head_zh}",
+        "import {file} ({fmt}, {kind}, CRS {crs}): "
+        "{rows} rows, {inserted} inserted, {updated} updated"
+        "{extra_en}, {rejected} with problems — {head_en}",
+    ),
+    "import_head_written": Words("已写入", "written"),
+    "import_head_dry_run": Words("试导入（未写入）", "dry run (nothing written)"),
+    "import_head_rejected": Words("已拒绝，未写入任何数据", "rejected, nothing written"),
+    "import_head_cancelled": Words("已取消，未写入任何数据", "cancelled, nothing written"),
+    "import_head_dry_run_rejected": Words("试导入：会被拒绝", "dry run: would be rejected"),
+    "import_unchanged_note": Words(
+        "（其中 {unchanged} 条与库中相同，未改动）",
+        " ({unchanged} of them identical to the stored ones, left as is)",
+    ),
+    "import_roads_note": Words(
+        "，顶点 {vertices}，替换原有道路 {replaced} 条",
+        ", {vertices} vertices, replacing {replaced} roads",
+    ),
+    "import_problems_heading": Words("问题", "problems"),
+    "import_warnings_heading": Words("提示", "warnings"),
+    "import_omitted": Words(
+        "……另有 {n} 个 {code} 问题未列出（每种问题列出前若干个）",
+        "… and {n} more {code} problems not listed (the first of each are)",
+    ),
+    "import_more_warnings": Words(
+        "……另有 {more} 条提示（--json 可看全部）",
+        "… and {more} more warnings (--json shows them all)",
+    ),
+    "import_at_row": Words("第 {n} 行", "row {n}"),
+    "import_at_feature": Words("第 {n} 个要素", "feature {n}"),
+    # ---------------------------------------------------------------- serving, backups, roles
+    "pg_tool_missing": Words(
+        "找不到 PostgreSQL 客户端程序 {tool}：请安装 postgresql-client-15，或设置 PG_BINDIR",
+        "the PostgreSQL client program {tool} is missing: install postgresql-client-15 "
+        "or set PG_BINDIR",
+    ),
+    "pg_tool_failed": Words("{tool} 执行失败：{detail}", "{tool} failed: {detail}"),
+    "backup_written": Words(
+        "已将数据库 {db} 备份到 {file}（{size} 字节）",
+        "backed up the database {db} to {file} ({size} bytes)",
+    ),
+    "restore_no_file": Words("找不到备份文件 {file}", "no backup file {file}"),
+    "restore_not_empty": Words(
+        "数据库 {db} 中已有数据：恢复会替换全部数据，确认请加 --yes",
+        "the database {db} holds data: a restore replaces all of it; add --yes to confirm",
+    ),
+    "restore_no_revision": Words(
+        "备份 {file} 中没有数据库结构版本（alembic_version），不是 mapsvc 的备份",
+        "the backup {file} holds no schema revision (alembic_version): not a mapsvc backup",
+    ),
+    "restore_unknown_revision": Words(
+        "备份的数据库结构版本 {revision} 比本程序新：请先升级 mapsvc 再恢复",
+        "the backup's schema revision {revision} is newer than this mapsvc: upgrade it first",
+    ),
+    "restore_done": Words(
+        "已从 {file} 恢复数据库 {db}，结构版本 {revision}",
+        "restored the database {db} from {file}, schema revision {revision}",
+    ),
+    "restore_behind": Words(
+        "结构版本 {revision} 落后于本程序的 {head}：请运行 mapsvc db migrate",
+        "schema revision {revision} is behind this mapsvc's {head}: run mapsvc db migrate",
+    ),
+    "restore_revision_changed": Words(
+        "恢复后的结构版本 {found} 与备份中的 {revision} 不一致",
+        "the restored schema revision {found} differs from the backup's {revision}",
+    ),
 }
 
 

@@ -150,3 +150,27 @@ def mask_phone(phone: str | None) -> str | None:
     if not phone:
         return phone
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "****"
+
+
+# ------------------------------------------------------------------ files in and out
+# how an import counts what a file holds: spreadsheet rows or GIS features (zh, en plural)
+FILE_UNITS = {"row": Label("行", "rows"), "feature": Label("个要素", "features")}
+# headers an import reads as coordinates or geometry, besides each field's name and label
+COORDINATE_HEADERS = {
+    "lon": ("lon", "lng", "long", "longitude", "x", "经度", "东经"),
+    "lat": ("lat", "latitude", "y", "纬度", "北纬"),
+    "geometry": ("wkt", "geometry", "geom", "the_geom", "shape", "几何", "空间范围", "坐标"),
+}
+COORDINATE_LABELS = {"lon": Label("经度", "lon"), "lat": Label("纬度", "lat")}
+# headers of a citizen ID number column, recognised only to be dropped (never stored)
+ID_NUMBER_HEADERS = ("身份证", "公民身份号码")
+SERIAL_HEADER = "序号"  # what a sheet's own numbering column should be called
+HEADER_LANGUAGES = {"en": "English", "zh": "中文"}  # a download's column names
+IMPORT_JOB_STATUSES = {
+    "queued": "排队中",
+    "running": "进行中",
+    "succeeded": "已完成",
+    "rejected": "已拒绝",
+    "failed": "失败",
+    "cancelled": "已取消",
+}

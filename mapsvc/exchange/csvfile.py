@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from mapsvc.exchange.table import (
     Column,
     Contents,
+    column_at,
     decode,
     rows_from_cells,
     spreadsheet_rows,
@@ -38,19 +39,13 @@ def read(path: str, resource: Resource) -> Contents:
     if not records:
         return Contents([], {}, None, "header", [])
     width = max(len(r) for r in records)
-    where = [f"第 {i + 1} 列" for i in range(width)]
+    where = [column_at(i + 1) for i in range(width)]
     header = list(records[0]) + [None] * (width - len(records[0]))
     rows, columns, hcrs, warnings = rows_from_cells(
         resource, header, ((n, r) for n, r in enumerate(records[1:], start=2)), where
     )
     if encoding == "GB18030":
-        warnings.append(
-            warn(
-                "encoding",
-                "文件不是 UTF-8 编码，已按 GBK/GB18030 读取",
-                "the file is not UTF-8; read as GBK/GB18030",
-            )
-        )
+        warnings.append(warn("encoding_gbk"))
     return Contents(rows, columns, hcrs, "header", warnings)
 
 

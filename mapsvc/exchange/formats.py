@@ -29,15 +29,18 @@ from pathlib import Path
 from types import ModuleType
 
 from geodata import crs as crsmod
+from mapsvc.domain import vocabulary
 from mapsvc.exchange import csvfile, geojson, geopackage, shapefile, xlsx
 from mapsvc.exchange.table import (  # noqa: F401 - the names callers use, from one place
     IGNORED_SILENTLY,
     Contents,
     ExportError,
     FileRefused,
+    Problem,
     Row,
     Table,
     export_columns,
+    listed,
     refuse,
     warn,
 )
@@ -66,7 +69,7 @@ EXPORT_FORMATS = {
 }
 FILE_FORMATS = {k: v[0] for k, v in EXPORT_FORMATS.items() if k != "geojson"}  # downloads
 EXPORT_MAX_ROWS = 200_000  # one download from a list endpoint
-HEADER_LANGUAGES = {"en": "English", "zh": "中文"}  # a download's column names
+HEADER_LANGUAGES = vocabulary.HEADER_LANGUAGES  # a download's column names
 XLSX_CELL_MAX = xlsx.CELL_MAX
 
 _BY_EXTENSION = {
@@ -84,12 +87,8 @@ _BY_EXTENSION = {
 
 
 def _old_excel(what: str) -> FileRefused:
-    return refuse(
-        "old_excel_format",
-        f"不支持旧版 Excel（{what}）文件，请{'在 Excel 或 WPS 中' if '/' in what else ''}"
-        "另存为 .xlsx 后再导入",
-        f"old Excel ({what}) files are not supported: save as .xlsx and import that",
-    )
+    # named .xls/.et/.wps: it may come from WPS too
+    return refuse("old_excel_or_wps" if "/" in what else "old_excel_format", what=what)
 
 
 def _zip_format(path: str | os.PathLike) -> str | None:
@@ -132,7 +131,8 @@ def _crs_option(crs: str | None) -> crsmod.Crs | None:
     try:
         return crsmod.parse_crs(crs)
     except crsmod.CrsError as exc:
-        raise refuse(exc.code, exc.message, exc.message_en) from None
+        # geodata.crs says why in both languages itself
+        raise FileRefused([Problem(None, exc.code, exc.message, exc.message_en)]) from None
 
 
 def _contents(module: ModuleType, path: str, resource: Resource) -> Contents:
@@ -141,23 +141,7 @@ def _contents(module: ModuleType, path: str, resource: Resource) -> Contents:
     except FileRefused:
         raise
     except (OSError, ValueError, KeyError, RuntimeError, zipfile.BadZipFile, UnicodeError) as exc:
-        raise refuse(
-            "unreadable_file",
-            f"无法按 {module.LABEL} 格式读取该文件：{exc}",
-            f"the file cannot be read as {module.LABEL}: {exc}",
-        ) from None
-
-
-_ASSUMED = (
-    "crs_assumed",
-    "文件未注明坐标系，已按 WGS84（GPS）处理。若坐标取自高德、腾讯、微信地图（GCJ-02）或"
-    "百度地图（BD-09），请用 --crs gcj02 或 --crs bd09 重新导入：这类坐标偏移约数百米，"
-    "从文件本身无法识别",
-    "the file does not say which coordinate system it uses, so WGS84 (GPS) was "
-    "assumed. If the coordinates come from Gaode/Amap, Tencent or WeChat maps "
-    "(GCJ-02) or Baidu (BD-09), import again with --crs gcj02 or --crs bd09: their "
-    "offset of a few hundred metres cannot be detected from the file",
-)
+        raise refuse("unreadable_file", label=module.LABEL, error=exc) from None
 
 
 def _settle_crs(
@@ -166,23 +150,17 @@ def _settle_crs(
     """The coordinate system to read the file in, and where it came from."""
     if option is not None:
         if got.crs is not None and got.crs != option:
-            got.warnings.append(
-                warn(
-                    "crs_overridden",
-                    f"文件注明的坐标系是 {got.crs}，已按指定的 {option} 处理",
-                    f"the file says {got.crs}; treated as {option} as asked",
-                )
-            )
+            got.warnings.append(warn("crs_overridden", file_crs=got.crs, option=option))
         return option, "option"
     if got.crs is not None:
         return got.crs, got.crs_source
     if module.NO_CRS is not None:
-        raise refuse(*module.NO_CRS)
+        raise refuse(module.NO_CRS)
     has_geometry = module.GEOMETRY or any(
         t in ("geometry", "lon", "lat") for t in got.columns.values()
     )
     if has_geometry and got.rows:
-        got.warnings.append(warn(*_ASSUMED))
+        got.warnings.append(warn("crs_assumed"))
     return crsmod.WGS84, "default"
 
 

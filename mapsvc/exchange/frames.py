@@ -43,9 +43,7 @@ def read_frame(source: str, *, layer: str | None = None, encoding: str | None = 
             source, layer=layer, engine="pyogrio", force_2d=True, encoding=encoding
         )
     except pyogrio.errors.DataSourceError as exc:
-        raise refuse(
-            "unreadable_file", f"无法读取该文件：{exc}", f"the file cannot be read: {exc}"
-        ) from None
+        raise refuse("unreadable_layer", error=exc) from None
 
 
 def frame_crs(frame) -> crsmod.Crs | None:

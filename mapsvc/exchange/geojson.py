@@ -58,17 +58,9 @@ def _document(path: str) -> dict:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise refuse(
-            "bad_json",
-            f"GeoJSON 不是有效的 JSON：第 {exc.lineno} 行 {exc.msg}",
-            f"the GeoJSON is not valid JSON: line {exc.lineno}: {exc.msg}",
-        ) from None
+        raise refuse("bad_geojson_json", line=exc.lineno, error=exc.msg) from None
     if not isinstance(doc, dict) or doc.get("type") not in ("FeatureCollection", "Feature"):
-        raise refuse(
-            "bad_geojson",
-            "GeoJSON 应为 FeatureCollection 或 Feature",
-            "GeoJSON must be a FeatureCollection or a Feature",
-        )
+        raise refuse("bad_geojson")
     return doc
 
 
@@ -80,11 +72,7 @@ def _crs_member(doc: dict) -> crsmod.Crs | None:
     name = (member.get("properties") or {}).get("name")
     file_crs = _crs_from_name(name)
     if file_crs is None:
-        raise refuse(
-            "unknown_crs",
-            f"无法识别 GeoJSON 的 crs：{name}；请用 --crs 指定",
-            f"unknown GeoJSON crs: {name}; pass --crs",
-        )
+        raise refuse("unknown_geojson_crs", name=name)
     return file_crs
 
 

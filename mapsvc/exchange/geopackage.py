@@ -11,11 +11,7 @@ from mapsvc.records.catalog import Resource
 LABEL = "GeoPackage"
 UNIT = "feature"
 GEOMETRY = True
-NO_CRS = (  # a layer without SRS is refused unless --crs says what it is
-    "no_crs",
-    "GeoPackage 图层没有坐标系（SRS），请用 --crs 指定",
-    "the GeoPackage layer has no coordinate system (SRS): pass --crs",
-)
+NO_CRS = "no_crs"  # a layer without SRS is refused unless --crs says what it is
 
 
 def _layer(path: str, resource: Resource, warnings: list) -> str:
@@ -23,16 +19,10 @@ def _layer(path: str, resource: Resource, warnings: list) -> str:
 
     layers = [str(x[0]) for x in pyogrio.list_layers(path)]
     if not layers:
-        raise refuse("no_layer", "GeoPackage 中没有图层", "the GeoPackage holds no layer")
+        raise refuse("no_layer")
     layer = sheet_or_layer(layers, resource)
     if len(layers) > 1:
-        warnings.append(
-            warn(
-                "layer_chosen",
-                f"GeoPackage 有 {len(layers)} 个图层，只导入了“{layer}”",
-                f'the GeoPackage has {len(layers)} layers; only "{layer}" was imported',
-            )
-        )
+        warnings.append(warn("layer_chosen", count=len(layers), name=layer))
     return layer
 
 

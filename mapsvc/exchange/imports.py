@@ -60,6 +60,8 @@ import shapely
 from psycopg2 import sql
 from psycopg2.extras import RealDictCursor, execute_values
 
+from mapsvc.domain.messages import words
+from mapsvc.domain.vocabulary import FILE_UNITS, SERIAL_HEADER
 from mapsvc.exchange import formats as exchange
 from mapsvc.exchange import sources
 from mapsvc.infra.config import import_settings
@@ -300,17 +302,9 @@ def import_file(
     try:
         spec = kind_spec(kind)
     except KeyError:
-        choices = "、".join(KINDS)
+        zh, en = exchange.listed(list(KINDS))
         return _refused(
-            report,
-            [
-                Problem(
-                    None,
-                    "unknown_kind",
-                    f"未知的记录类型：{kind}（可选：{choices}）",
-                    f"unknown kind: {kind} (one of: {', '.join(KINDS)})",
-                )
-            ],
+            report, [Problem.of(None, "unknown_kind", kind=kind, choices_zh=zh, choices=en)]
         )
     try:
         source = sources.open_source(path, spec, crs=crs, filename=filename)
@@ -325,9 +319,7 @@ def import_file(
     unit = source.unit
     if not scan.count:
         report["warnings"] = [_entry(unit, None, w) for w in source.warnings]
-        return _refused(
-            report, [Problem(None, "no_rows", "文件中没有数据行", "the file holds no data rows")]
-        )
+        return _refused(report, [Problem.of(None, "no_rows")])
     conn = psycopg2.connect(libpq_dsn(url))
     try:
         with conn.cursor(cursor_factory=RealDictCursor) as cur:
@@ -370,12 +362,7 @@ def import_file(
                     _entry(
                         "row",
                         None,
-                        Problem(
-                            None,
-                            "commit_failed",
-                            f"提交失败，未写入任何数据：{exc}",
-                            f"the commit failed; nothing was written: {exc}",
-                        ),
+                        Problem.of(None, "commit_failed", error=exc),
                     )
                 )
                 return report
@@ -431,11 +418,7 @@ def _scan(source: sources.Source, spec: Resource, limits: Limits, pace: Pace) ->
                     d = scan.dups.setdefault(key, [seen, row.number, 1])
                     d[2] += 1
     except csv.Error as exc:
-        raise exchange.refuse(
-            "unreadable_file",
-            f"无法按 CSV 格式读取该文件：{exc}",
-            f"the file cannot be read as CSV: {exc}",
-        ) from None
+        raise exchange.refuse("unreadable_file", label="CSV", error=exc) from None
     if scan.count > limits.max_rows:
         raise exchange.FileRefused(
             [
@@ -444,8 +427,8 @@ def _scan(source: sources.Source, spec: Resource, limits: Limits, pace: Pace) ->
                     "import_too_many_rows",
                     count=scan.count,
                     limit=limits.max_rows,
-                    unit="行" if source.unit == "row" else "个要素",
-                    unit_en="rows" if source.unit == "row" else "features",
+                    unit=FILE_UNITS[source.unit].zh,
+                    unit_en=FILE_UNITS[source.unit].en,
                 )
             ]
         )
@@ -490,14 +473,7 @@ class _Job:
         if self.authorize is None:
             return
         for i in self.authorize(self.cur, self.resource.kind, changes):
-            items[i].refuse(
-                Problem(
-                    None,
-                    "out_of_scope",
-                    "该行记录不在您的管辖范围内（或您的角色无权导入此类记录）",
-                    "this row is outside your scope (or your role may not import this kind)",
-                )
-            )
+            items[i].refuse(Problem.of(None, "import_out_of_scope"))
 
     def _pages(self) -> Iterable[list[exchange.Row]]:
         """The file a page at a time; whole for the kinds checked in file order."""
@@ -618,20 +594,12 @@ class _RecordImport(_Job):
             and c != self.key_field.name
         ]
         if ignored:
-            zh = "、".join(self.fields[c].zh for c in ignored)
-            self.warnings.append(
-                (
-                    None,
-                    Problem(
-                        None,
-                        "read_only_columns",
-                        f"以下列由系统维护，导入时已忽略：{zh}",
-                        f"these columns are maintained by the service and were ignored: "
-                        f"{', '.join(ignored)}",
-                        severity="warning",
-                    ),
-                )
+            zh = exchange.listed([self.fields[c].zh for c in ignored])[0]
+            en = exchange.listed(ignored)[1]
+            warning = Problem.of(
+                None, "read_only_columns", severity="warning", labels_zh=zh, names=en
             )
+            self.warnings.append((None, warning))
 
     def _keys(self) -> None:
         kf = self.key_field
@@ -650,19 +618,15 @@ class _RecordImport(_Job):
                 # own serial numbers headed 编号 must never overwrite members 1, 2, 3 …
                 it.key = None
                 it.refuse(
-                    Problem(
+                    Problem.of(
                         "id",
                         "id_without_version",
-                        f"编号：按编号更新{self.resource.zh}只适用于本系统导出的文件（带“版本”列）。"
-                        "如果“编号”是表格自己的序号，请把该列改名为“序号”或删除；新增的请留空",
-                        f"id: updating {self.resource.en}s by id works only with files exported "
-                        "by this service (they carry a version column). If the id column is the "
-                        "sheet's own numbering, rename it 序号 or delete it; leave it empty for new "
-                        "ones",
+                        kind_zh=self.resource.zh,
+                        kind=self.resource.en,
+                        serial_zh=SERIAL_HEADER,
                     )
                 )
-        unit = "行" if self.table.unit == "row" else "个要素"
-        unit_en = "rows" if self.table.unit == "row" else "features"
+        unit, unit_en = FILE_UNITS[self.table.unit]
         for it in self.items:
             dup = self.scan.dups.get(it.key) if it.key is not None else None
             if dup is None:
@@ -683,8 +647,8 @@ class _RecordImport(_Job):
                     other=other,
                     unit=unit,
                     unit_en=unit_en,
-                    more="等" if more else "",
-                    more_en=" …" if more else "",
+                    more=words("list_more")[1] if more else "",
+                    more_en=words("list_more")[2] if more else "",
                 )
             )
 
@@ -709,13 +673,12 @@ class _RecordImport(_Job):
             it.current = current.get(it.key)
             if it.current is None and self.key_field.name == "id":
                 it.refuse(
-                    Problem(
+                    Problem.of(
                         "id",
                         "unknown_id",
-                        f"{self.resource.zh}编号 {it.key} 不存在（新增{self.resource.zh}"
-                        "请把编号留空）",
-                        f"{self.resource.kind} id {it.key} does not exist (leave the "
-                        "id empty to add one)",
+                        kind_zh=self.resource.zh,
+                        kind=self.resource.kind,
+                        id=it.key,
                     )
                 )
 
@@ -761,41 +724,26 @@ class _RecordImport(_Job):
             if isinstance(v, str) and MASKED_PHONE.match(v.strip()):
                 raw.pop(f.name)
                 if it.current is None:
-                    it.refuse(
-                        Problem(
-                            f.name,
-                            "masked_phone",
-                            f"{f.zh}：{v} 是隐去中间四位的号码，新记录请填写完整号码或留空",
-                            f"{f.name}: {v} is a masked number; give the full number for a "
-                            "new record, or leave it empty",
-                        )
-                    )
+                    it.refuse(Problem.about(f, "masked_phone", value=v))
 
     def _check_version(self, it, version) -> None:
         """Refuse a row made against another version than the record's current one."""
         try:
             expected = int(float(str(version).strip()))
         except ValueError:
-            it.refuse(
-                Problem(
-                    "version",
-                    "bad_version",
-                    f"版本：应为整数：{version}",
-                    f"version: must be an integer: {version}",
-                )
-            )
+            it.refuse(Problem.of("version", "bad_version", value=version))
             return
         now = it.current["version"]
         if expected != now:
             it.refuse(
-                Problem(
+                Problem.of(
                     "version",
                     "version_conflict",
-                    f"{self.resource.zh} {it.key} 在导出后已被他人修改（文件中为第 {expected} "
-                    f"版，现为第 {now} 版）：为免覆盖他人的修改，请重新导出后再改",
-                    f"{self.resource.en} {it.key} was changed by someone else since the file "
-                    f"was exported (file version {expected}, now {now}): export again and "
-                    "redo the change, so nobody's edit is overwritten",
+                    kind_zh=self.resource.zh,
+                    kind=self.resource.en,
+                    key=it.key,
+                    expected=expected,
+                    now=now,
                 )
             )
 
@@ -826,15 +774,11 @@ class _RecordImport(_Job):
             if node is not None and state.get(id(node)) == 1:  # a loop, from node on
                 loop = path[path.index(node) :]
                 chain = " → ".join(str(i.key) for i in [*loop, loop[0]])
-                rows = "、".join(str(i.row.number) for i in loop)
+                zh, en = exchange.listed([i.row.number for i in loop])
                 for i in loop:
                     i.refuse(
-                        Problem(
-                            "parent_code",
-                            "org_cycle_in_file",
-                            f"上级组织编码：文件中的上下级关系成环：{chain}（第 {rows} 行）",
-                            f"parent_code: the parent links in the file form a loop: {chain} "
-                            f"(rows {rows.replace('、', ', ')})",
+                        Problem.of(
+                            "parent_code", "org_cycle_in_file", chain=chain, rows_zh=zh, rows=en
                         )
                     )
                     i.parent = None
@@ -854,15 +798,14 @@ class _RecordImport(_Job):
             return True  # refusing a change to a stored parent leaves that parent there
         if any(x.code == "parent_refused" for x in it.problems):
             return False
-        where = "行" if self.table.unit == "row" else "个要素"
         it.refuse(
-            Problem(
+            Problem.of(
                 "parent_code",
                 "parent_refused",
-                f"上级组织编码：上级组织 {p.key}（文件第 {p.row.number} {where}）未能导入，"
-                "本组织随之未导入",
-                f"parent_code: the parent org {p.key} ({self.table.unit} {p.row.number} of the "
-                "file) was refused, so this org was not imported either",
+                parent=p.key,
+                number=p.row.number,
+                unit_zh=FILE_UNITS[self.table.unit].zh,
+                unit=self.table.unit,
             )
         )
         return False
@@ -1048,14 +991,7 @@ class _RoadImport(_Job):
         t = time.monotonic()
         vertices, edges = self._topology(lines)
         if not edges:
-            self.file_problems.append(
-                Problem(
-                    None,
-                    "no_roads",
-                    "文件中没有可用的道路，原有路网保持不变",
-                    "the file holds no usable road; the network was left as it was",
-                )
-            )
+            self.file_problems.append(Problem.of(None, "no_roads"))
             return
         cur = self.cur
         cur.execute("SELECT count(*) AS n FROM roads")
@@ -1116,18 +1052,8 @@ class _RoadImport(_Job):
                 edges.append((name, kind, s, e, shapely.LineString(coords)))
                 continue
             if len(coords) < 3:  # both ends within a metre: nothing to walk along
-                self.warnings.append(
-                    (
-                        it.row.number,
-                        Problem(
-                            "geometry",
-                            "road_too_short",
-                            "线路：不足 1 米，已跳过",
-                            "geometry: shorter than a metre, skipped",
-                            severity="warning",
-                        ),
-                    )
-                )
+                short = Problem.of("geometry", "road_too_short", severity="warning")
+                self.warnings.append((it.row.number, short))
                 continue
             mid = len(coords) // 2  # a loop: two edges through a vertex half-way round
             vertices.append((float(coords[mid][0]), float(coords[mid][1])))
@@ -1154,87 +1080,86 @@ class _RoadImport(_Job):
             sizes[find(s)] += 1
         if len(sizes) > 1:
             big = max(sizes.values()) / max(1, len(edges))
-            self.warnings.append(
-                (
-                    None,
-                    Problem(
-                        None,
-                        "network_disconnected",
-                        f"路网由 {len(sizes)} 个互不相连的部分组成，最大的部分占 {big:.0%} 的路段；"
-                        "不相连的部分之间无法计算步行距离（线路只在端点处相连）",
-                        f"the network falls into {len(sizes)} parts that do not connect; the largest "
-                        f"holds {big:.0%} of the roads. Walks between parts cannot be routed (lines "
-                        "join only at their ends)",
-                        severity="warning",
-                    ),
-                )
+            warning = Problem.of(
+                None, "network_disconnected", severity="warning", parts=len(sizes), share=big
             )
+            self.warnings.append((None, warning))
 
 
 # ------------------------------------------------------------------------- text
 def render_text(report: dict, *, max_warnings: int = 20) -> str:
     """The report for people: a summary, then each problem in Chinese, then in English."""
     spec = KINDS.get(report["kind"])
-    kind_zh = spec.zh if spec else report["kind"]
     fmt = exchange.FORMATS.get(report.get("format") or "", report.get("format") or "?")
     status = report["status"]
-    head_zh = {
-        "written": "已写入",
-        "dry_run": "试导入（未写入）",
-        "rejected": "已拒绝，未写入任何数据",
-        "cancelled": "已取消，未写入任何数据",
-    }[status]
-    head_en = {
-        "written": "written",
-        "dry_run": "dry run (nothing written)",
-        "rejected": "rejected, nothing written",
-        "cancelled": "cancelled, nothing written",
-    }[status]
     if status == "rejected" and report.get("dry_run"):
-        head_zh, head_en = "试导入：会被拒绝", "dry run: would be rejected"
+        status = "dry_run_rejected"
+    _, head_zh, head_en = words(f"import_head_{status}")
     extra_zh = extra_en = ""
     if report.get("unchanged"):
-        extra_zh = f"（其中 {report['unchanged']} 条与库中相同，未改动）"
-        extra_en = f" ({report['unchanged']} of them identical to the stored ones, left as is)"
+        _, extra_zh, extra_en = words("import_unchanged_note", unchanged=report["unchanged"])
     if report["kind"] == "roads" and "vertices" in report:
-        extra_zh = f"，顶点 {report['vertices']}，替换原有道路 {report.get('replaced', 0)} 条"
-        extra_en = f", {report['vertices']} vertices, replacing {report.get('replaced', 0)} roads"
-    lines = [
-        f"导入 {report['file']}（{fmt}，{kind_zh}，坐标系 {report.get('crs') or '-'}）："
-        f"共 {report['rows']} 行，新增 {report['inserted']}，更新 {report['updated']}{extra_zh}，"
-        f"有问题 {report['rejected']} 行 —— {head_zh}",
-        f"import {report['file']} ({fmt}, {report['kind']}, CRS {report.get('crs') or '-'}): "
-        f"{report['rows']} rows, {report['inserted']} inserted, {report['updated']} updated"
-        f"{extra_en}, {report['rejected']} with problems — {head_en}",
-    ]
+        _, extra_zh, extra_en = words(
+            "import_roads_note", vertices=report["vertices"], replaced=report.get("replaced", 0)
+        )
+    _, summary_zh, summary_en = words(
+        "import_summary",
+        file=report["file"],
+        fmt=fmt,
+        kind_zh=spec.zh if spec else report["kind"],
+        kind=report["kind"],
+        crs=report.get("crs") or "-",
+        rows=report["rows"],
+        inserted=report["inserted"],
+        updated=report["updated"],
+        rejected=report["rejected"],
+        extra_zh=extra_zh,
+        extra_en=extra_en,
+        head_zh=head_zh,
+        head_en=head_en,
+    )
+    lines = [summary_zh, summary_en]
     if report["problems"]:
-        lines += ["", "问题 / problems:"]
-        for p in report["problems"]:
-            zh, en = _where(p)
-            lines.append(f"{zh}{p['message']}")
-            lines.append(f"  {en}{p['message_en']}")
+        lines += ["", _heading("import_problems_heading")]
+        lines += _listed(report["problems"])
     for code, n in (report.get("omitted") or {}).items():
-        lines.append(f"……另有 {n} 个 {code} 问题未列出（每种问题列出前若干个）")
-        lines.append(f"  … and {n} more {code} problems not listed (the first of each are)")
+        lines += _both("import_omitted", n=n, code=code)
     if report["warnings"]:
-        lines += ["", "提示 / warnings:"]
-        for p in report["warnings"][:max_warnings]:
-            zh, en = _where(p)
-            lines.append(f"{zh}{p['message']}")
-            lines.append(f"  {en}{p['message_en']}")
+        lines += ["", _heading("import_warnings_heading")]
+        lines += _listed(report["warnings"][:max_warnings])
         more = len(report["warnings"]) - max_warnings
         more += sum((report.get("warnings_omitted") or {}).values())
         if more > 0:
-            lines.append(f"……另有 {more} 条提示（--json 可看全部）")
-            lines.append(f"  … and {more} more warnings (--json shows them all)")
+            lines += _both("import_more_warnings", more=more)
     return "\n".join(lines)
 
 
+def _heading(key: str) -> str:
+    """问题 / problems: both languages on one line."""
+    _, zh, en = words(key)
+    return f"{zh} / {en}:"
+
+
+def _both(key: str, **values) -> list[str]:
+    """A message's two lines: Chinese, then English indented under it."""
+    _, zh, en = words(key, **values)
+    return [zh, f"  {en}"]
+
+
+def _listed(entries: list[dict]) -> list[str]:
+    lines = []
+    for p in entries:
+        zh, en = _where(p)
+        lines.append(f"{zh}{p['message']}")
+        lines.append(f"  {en}{p['message_en']}")
+    return lines
+
+
 def _where(p: dict) -> tuple[str, str]:
-    if "row" in p:
-        return f"第 {p['row']} 行  ", f"row {p['row']}  "
-    if "feature" in p:
-        return f"第 {p['feature']} 个要素  ", f"feature {p['feature']}  "
+    for unit in ("row", "feature"):
+        if unit in p:
+            _, zh, en = words(f"import_at_{unit}", n=p[unit])
+            return f"{zh}  ", f"{en}  "
     return "", ""
 
 

@@ -29,21 +29,15 @@ from mapsvc.access import accounts
 from mapsvc.access.principal import Principal
 from mapsvc.access.scope import refused_writes
 from mapsvc.domain.errors import Conflict, NotFound
-from mapsvc.domain.messages import MESSAGES
+from mapsvc.domain.messages import MESSAGES, words
+from mapsvc.domain.vocabulary import IMPORT_JOB_STATUSES
 from mapsvc.exchange import imports
 from mapsvc.infra.config import ImportSettings, import_settings
 from mapsvc.infra.db import libpq_dsn
 
 log = logging.getLogger(__name__)
 
-STATUS_ZH = {
-    "queued": "排队中",
-    "running": "进行中",
-    "succeeded": "已完成",
-    "rejected": "已拒绝",
-    "failed": "失败",
-    "cancelled": "已取消",
-}
+STATUS_ZH = IMPORT_JOB_STATUSES
 ACTIVE = ("queued", "running")
 _ENDED_BY = {"written": "succeeded", "dry_run": "succeeded", "rejected": "rejected"}
 BEAT_S = 1.0  # heartbeat, progress and the cancel flag travel this often
@@ -380,7 +374,7 @@ def claim(url: str, settings: ImportSettings) -> dict | None:
         "WHERE status = 'running' AND heartbeat_at < now() - make_interval(secs => %s) "
         "RETURNING id, file_path",
         (
-            Json(_failure("处理该任务的进程已退出", "the process running it ended")),
+            Json(_failure(*words("import_worker_gone")[1:])),
             settings.stale_s,
         ),
     )

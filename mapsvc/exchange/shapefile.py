@@ -11,22 +11,13 @@ import os
 import zipfile
 
 from mapsvc.exchange import frames
-from mapsvc.exchange.table import Contents, map_headers, refuse, warn
+from mapsvc.exchange.table import Contents, listed, map_headers, refuse, warn
 from mapsvc.records.catalog import Resource
 
 LABEL = "Shapefile"
 UNIT = "feature"
 GEOMETRY = True
-NO_CRS = (
-    "no_prj",
-    "Shapefile 缺少 .prj 文件，无法确定坐标系。请用 --crs 指定（如 --crs cgcs2000、"
-    "--crs EPSG:4546；来自高德/腾讯地图的用 --crs gcj02，百度用 --crs bd09）："
-    "GCJ-02 与 WGS84 坐标只差几百米，从文件本身无法区分",
-    "the shapefile has no .prj, so its coordinate system is unknown. Pass --crs (for "
-    "example --crs cgcs2000 or --crs EPSG:4546; gcj02 for Gaode/Tencent data, bd09 "
-    "for Baidu): GCJ-02 and WGS84 differ by a few hundred metres and cannot be told "
-    "apart from the file itself",
-)
+NO_CRS = "no_prj"  # refused unless --crs says what it is: GCJ-02 cannot be told from WGS84
 
 
 def _in_zip(path: str) -> tuple[str, bool, bool]:
@@ -35,22 +26,15 @@ def _in_zip(path: str) -> tuple[str, bool, bool]:
         names = [n for n in z.namelist() if not n.endswith("/") and "__MACOSX" not in n]
     shps = [n for n in names if n.lower().endswith(".shp")]
     if not shps:
-        raise refuse("no_shapefile", "压缩包中没有 .shp 文件", "the zip holds no .shp file")
+        raise refuse("no_shapefile")
     if len(shps) > 1:
-        raise refuse(
-            "several_shapefiles",
-            f"压缩包中有多个 Shapefile：{'、'.join(shps)}；请每个压缩包只放一个",
-            f"the zip holds several shapefiles: {', '.join(shps)}; put one per zip",
-        )
+        zh, en = listed(shps)
+        raise refuse("several_shapefiles", names_zh=zh, names=en)
     stem = shps[0][:-4].lower()
     present = {n.lower() for n in names}
     for ext in (".shx", ".dbf"):
         if stem + ext not in present:
-            raise refuse(
-                "incomplete_shapefile",
-                f"Shapefile 缺少 {ext} 文件：请把 .shp、.shx、.dbf、.prj 一起压缩",
-                f"the shapefile has no {ext}: zip .shp, .shx, .dbf and .prj together",
-            )
+            raise refuse("incomplete_shapefile", ext=ext)
     return shps[0], stem + ".prj" in present, stem + ".cpg" in present
 
 
@@ -89,13 +73,7 @@ def _recode(header: list[str], data: list[list], warnings: list) -> tuple[list, 
     if not strings:
         return header, data
     codec = _guess_codec(strings)
-    warnings.append(
-        warn(
-            "encoding",
-            f"Shapefile 没有 .cpg 文件，文字已按 {codec.upper()} 读取，请核对",
-            f"the shapefile has no .cpg; text was read as {codec.upper()}: check it",
-        )
-    )
+    warnings.append(warn("encoding_no_cpg", codec=codec.upper()))
     return _fix_text(header, codec), [_fix_text(col, codec) for col in data]
 
 

@@ -15,7 +15,15 @@ import os
 from collections.abc import Iterator
 
 from mapsvc.exchange import formats as exchange
-from mapsvc.exchange.table import Contents, Row, map_headers, rows_from_cells, values_of, warn
+from mapsvc.exchange.table import (
+    Contents,
+    Row,
+    column_at,
+    map_headers,
+    rows_from_cells,
+    values_of,
+    warn,
+)
 from mapsvc.records.catalog import Resource
 from mapsvc.records.validation import blank
 
@@ -73,18 +81,12 @@ class CsvSource(Source):
         self.targets: list = []
         hcrs, self.columns = None, {}
         if header is not None:
-            where = [f"第 {i + 1} 列" for i in range(len(header))]
+            where = [column_at(i + 1) for i in range(len(header))]
             # the refusals and warnings of a header, exactly as the whole-file reader gives them
             _, self.columns, hcrs, warnings = rows_from_cells(resource, header, iter(()), where)
             self.targets = map_headers(resource, header, where=where)[0].targets
         if self.encoding == "gb18030":
-            warnings.append(
-                warn(
-                    "encoding",
-                    "文件不是 UTF-8 编码，已按 GBK/GB18030 读取",
-                    "the file is not UTF-8; read as GBK/GB18030",
-                )
-            )
+            warnings.append(warn("encoding_gbk"))
         has_rows = next(self.pages(1), None) is not None
         got = Contents([None] if has_rows else [], self.columns, hcrs, "header", warnings)
         option = exchange._crs_option(crs_option)  # noqa: SLF001 - the one CRS rule, shared
@@ -121,14 +123,7 @@ class CsvSource(Source):
         if self._stray is None:  # the first full pass: what it found, once
             self._stray, self.count = stray, count
             if stray:
-                self.warnings.append(
-                    warn(
-                        "values_without_header",
-                        f"有 {stray} 行在没有表头或未识别的列中有内容，已忽略",
-                        f"{stray} rows hold values in columns without a known "
-                        "header; those values were ignored",
-                    )
-                )
+                self.warnings.append(warn("values_without_header", count=stray))
 
 
 def open_source(
@@ -144,9 +139,5 @@ def open_source(
         try:
             return CsvSource(path, resource, crs)
         except (OSError, csv.Error, UnicodeError) as exc:
-            raise exchange.refuse(
-                "unreadable_file",
-                f"无法按 CSV 格式读取该文件：{exc}",
-                f"the file cannot be read as CSV: {exc}",
-            ) from None
+            raise exchange.refuse("unreadable_file", label="CSV", error=exc) from None
     return Source(exchange.read_table(path, resource, crs=crs, filename=filename))

@@ -29,18 +29,23 @@ import shapely
 from shapely.geometry import shape
 
 from geodata import crs as crsmod
+from mapsvc.domain import vocabulary
 from mapsvc.domain.errors import Rejected
+from mapsvc.domain.messages import MESSAGES, words
 from mapsvc.records.catalog import Field, Resource
 from mapsvc.records.validation import Problem, blank
 
-LON_NAMES = ("lon", "lng", "long", "longitude", "x", "经度", "东经")
-LAT_NAMES = ("lat", "latitude", "y", "纬度", "北纬")
-GEOMETRY_NAMES = ("wkt", "geometry", "geom", "the_geom", "shape", "几何", "空间范围", "坐标")
+LON_NAMES = vocabulary.COORDINATE_HEADERS["lon"]
+LAT_NAMES = vocabulary.COORDINATE_HEADERS["lat"]
+GEOMETRY_NAMES = vocabulary.COORDINATE_HEADERS["geometry"]
 IGNORED_SILENTLY = ("id", "version", "updated_at")  # an export's own bookkeeping
 
 # headers of a citizen ID number column (身份证号…): recognised only to be dropped
 DROPPED = ""  # the target of a column dropped on purpose
-ID_NUMBER_HEADER = re.compile(r"身份证|公民身份号码|id[ _-]?(card|number|no)", re.IGNORECASE)
+ID_NUMBER_HEADER = re.compile(
+    "|".join([*map(re.escape, vocabulary.ID_NUMBER_HEADERS), r"id[ _-]?(card|number|no)"]),
+    re.IGNORECASE,
+)
 
 
 class FileRefused(Exception):
@@ -56,14 +61,29 @@ class ExportError(Rejected):
     """Records that cannot be written in the asked format (a 422 when asked over HTTP)."""
 
 
-def refuse(code: str, zh: str, en: str, field_name: str | None = None) -> FileRefused:
-    """A FileRefused with one problem."""
-    return FileRefused([Problem(field_name, code, zh, en)])
+def refuse(key: str, /, field_name: str | None = None, **values) -> FileRefused:
+    """A FileRefused with one problem: the message `key` (domain.messages) filled with values."""
+    return FileRefused([Problem.of(field_name, key, **values)])
 
 
-def warn(code: str, zh: str, en: str, field_name: str | None = None) -> Problem:
-    """A warning for the import report."""
-    return Problem(field_name, code, zh, en, severity="warning")
+def warn(key: str, /, field_name: str | None = None, **values) -> Problem:
+    """A warning for the import report: the message `key` filled with values."""
+    return Problem.of(field_name, key, severity="warning", **values)
+
+
+def listed(items: Sequence, most: int | None = None) -> tuple[str, str]:
+    """Items joined as each language lists them (、 or comma), "等"/"…" past `most`."""
+    sep, more = MESSAGES["choice_separator"], MESSAGES["list_more"]
+    shown = [str(x) for x in (items if most is None else items[:most])]
+    zh, en = sep.zh.join(shown), sep.en.join(shown)
+    if most is not None and len(items) > most:
+        zh, en = zh + more.zh, en + more.en
+    return zh, en
+
+
+def column_at(n: int) -> str:
+    """A column named by its position (第 n 列), as CSV messages in both languages quote it."""
+    return words("csv_column_at", n=n)[1]
 
 
 @dataclass
@@ -163,8 +183,8 @@ def header_names(resource: Resource) -> dict[str, str]:
 
 
 def _label(resource: Resource, target: str) -> str:
-    if target in ("lon", "lat"):
-        return {"lon": "经度", "lat": "纬度"}[target]
+    if target in vocabulary.COORDINATE_LABELS:
+        return vocabulary.COORDINATE_LABELS[target].zh
     return next((f.zh for f in resource.fields if f.name == target), target)
 
 
@@ -175,6 +195,13 @@ class Columns:
     targets: list[str | None]  # per column position (None: unknown, DROPPED: on purpose)
     crs: crsmod.Crs | None
     mapped: dict[str, str]
+
+
+def _named(where: str, header) -> str:
+    """A column by position and header (A（姓名）), or by its header alone."""
+    if where == header:
+        return str(header)
+    return words("column_with_header", where=where, header=header)[1]
 
 
 def map_headers(
@@ -202,54 +229,40 @@ def map_headers(
             options = {t for n, t in names.items() if n.startswith(base)}
             target = options.pop() if len(options) == 1 else None
         if target is None and ID_NUMBER_HEADER.search(str(header)):
-            id_columns.append(f"{where[i]}（{header}）" if where[i] != header else str(header))
+            id_columns.append(_named(where[i], header))
             targets.append(DROPPED)
             continue
         if target is None:
-            unknown.append(f"{where[i]}（{header}）" if where[i] != header else str(header))
+            unknown.append(_named(where[i], header))
             targets.append(None)
             continue
         if target in seen:
             j = seen[target]
             raise refuse(
                 "duplicate_column",
-                f"列 {where[j]}（{headers[j]}）和列 {where[i]}（{header}）都表示"
-                f"“{_label(resource, target)}”，请只保留一列",
-                f"columns {where[j]} ({headers[j]}) and {where[i]} ({header}) both mean "
-                f"{target}: keep one of them",
                 target,
+                first=where[j],
+                first_header=headers[j],
+                second=where[i],
+                second_header=header,
+                label=_label(resource, target),
+                name=target,
             )
         seen[target] = i
         targets.append(target)
         if crs is not None:
             crs_found[str(header)] = crs
     if id_columns:
-        warnings.append(
-            warn(
-                "id_number_dropped",
-                f"身份证号属于敏感个人信息，本系统不予存储，已丢弃列：{'、'.join(id_columns)}",
-                f"ID card numbers are sensitive personal data this service never stores; "
-                f"dropped: {', '.join(id_columns)}",
-            )
-        )
+        zh, en = listed(id_columns)
+        warnings.append(warn("id_number_dropped", columns_zh=zh, columns=en))
     if unknown:
-        known = "、".join(f.zh for f in resource.fields if f.writable)
-        warnings.append(
-            warn(
-                "unknown_column",
-                f"未识别的列，已忽略：{'、'.join(unknown)}（可用的列名如：{known}，或对应的英文字段名）",
-                f"columns not recognised, ignored: {', '.join(unknown)} (use the field names or "
-                "their Chinese labels)",
-            )
-        )
+        zh, en = listed(unknown)
+        known = listed([f.zh for f in resource.fields if f.writable])[0]
+        warnings.append(warn("unknown_column", columns_zh=zh, columns=en, known_zh=known))
     distinct = set(crs_found.values())
     if len(distinct) > 1:
-        listed = "、".join(f"{h}" for h in crs_found)
-        raise refuse(
-            "conflicting_crs",
-            f"列名注明的坐标系互相矛盾：{listed}",
-            f"the headers name different coordinate systems: {listed}",
-        )
+        # the headers as the file has them, in a Chinese list in both languages (as always)
+        raise refuse("conflicting_crs", headers=listed(list(crs_found))[0])
     return Columns(
         targets,
         distinct.pop() if distinct else None,
@@ -284,12 +297,7 @@ def rows_from_cells(
     """Rows of a spreadsheet (header first), skipping empty ones; refused when no column maps."""
     columns, warnings = map_headers(resource, header, where=where)
     if not columns.mapped:
-        raise refuse(
-            "no_known_columns",
-            "第 1 行不是可识别的表头：没有一列对应该类记录的字段（表头应在第 1 行）",
-            "row 1 is not a header this kind of record understands: no column "
-            "matches a field (the header must be in row 1)",
-        )
+        raise refuse("no_known_columns")
     rows = []
     stray_rows = 0
     for number, cells in data:
@@ -301,14 +309,7 @@ def rows_from_cells(
             continue
         rows.append(Row(number, values))
     if stray_rows:
-        warnings.append(
-            warn(
-                "values_without_header",
-                f"有 {stray_rows} 行在没有表头或未识别的列中有内容，已忽略",
-                f"{stray_rows} rows hold values in columns without a known "
-                "header; those values were ignored",
-            )
-        )
+        warnings.append(warn("values_without_header", count=stray_rows))
     return rows, columns.mapped, columns.crs, warnings
 
 
@@ -333,8 +334,8 @@ def export_columns(resource: Resource, fmt: str, headers: str = "en") -> list[Co
         out.append(Column(f.name, f.zh if zh else f.name, f))
     if geo is not None and fmt in ("csv", "xlsx"):
         if geo.type == "point":
-            out.append(Column("lon", "经度(WGS84)" if zh else "lon (WGS84)", None))
-            out.append(Column("lat", "纬度(WGS84)" if zh else "lat (WGS84)", None))
+            for axis, label in vocabulary.COORDINATE_LABELS.items():
+                out.append(Column(axis, f"{label.zh}(WGS84)" if zh else f"{axis} (WGS84)", None))
         else:
             out.append(Column("wkt", "WKT(WGS84)" if zh else "wkt (WGS84)", None))
     return out
@@ -378,7 +379,7 @@ def cell(f: Field | None, v):
     if v is None:
         return None
     if isinstance(v, list):
-        return "、".join(str(x) for x in v)
+        return MESSAGES["choice_separator"].zh.join(str(x) for x in v)
     if f is not None and f.type == "date" and isinstance(v, str):
         try:
             return dt.date.fromisoformat(v)

@@ -13,6 +13,7 @@ from mapsvc.exchange.table import (
     Column,
     Contents,
     ExportError,
+    listed,
     refuse,
     rows_from_cells,
     sheet_or_layer,
@@ -35,11 +36,7 @@ def _a1(row0: int, col0: int) -> str:
 
 
 def _unreadable(exc: Exception):
-    return refuse(
-        "unreadable_file",
-        f"无法按 XLSX 格式读取该文件：{exc}",
-        f"the file cannot be read as XLSX: {exc}",
-    )
+    return refuse("unreadable_file", label=LABEL, error=exc)
 
 
 def _open(path: str):
@@ -48,11 +45,7 @@ def _open(path: str):
     try:
         return python_calamine.CalamineWorkbook.from_path(path)
     except python_calamine.PasswordError:
-        raise refuse(
-            "encrypted_file",
-            "工作簿设有密码，请取消密码保护后再导入",
-            "the workbook is password-protected: remove the password and import it",
-        ) from None
+        raise refuse("encrypted_file") from None
     except python_calamine.CalamineError as exc:
         raise _unreadable(exc) from None
 
@@ -66,13 +59,7 @@ def _sheet(wb, resource: Resource, warnings: list):
     ] or list(wb.sheet_names)
     name = sheet_or_layer(sheets, resource)
     if len(sheets) > 1:
-        warnings.append(
-            warn(
-                "sheet_chosen",
-                f"工作簿有 {len(sheets)} 个工作表，只导入了“{name}”",
-                f'the workbook has {len(sheets)} sheets; only "{name}" was imported',
-            )
-        )
+        warnings.append(warn("sheet_chosen", count=len(sheets), name=name))
     return wb.get_sheet_by_name(name)
 
 
@@ -84,14 +71,8 @@ def _merged(sheet) -> list[tuple[str, int, int, int, int]]:
     ]
     in_header = [m[0] for m in merged if m[1] <= 0 <= m[3]]
     if in_header:
-        raise refuse(
-            "merged_header",
-            f"表头（第 1 行）有合并单元格 {'、'.join(in_header)}：请取消合并，"
-            "每列只留一个表头。如果第 1 行是标题，请删除标题行，让表头位于第 1 行",
-            f"the header (row 1) has merged cells {', '.join(in_header)}: unmerge them so "
-            "each column has one header of its own. If row 1 is a title, delete it so "
-            "the header is row 1",
-        )
+        zh, en = listed(in_header)
+        raise refuse("merged_header", cells_zh=zh, cells=en)
     return merged
 
 
@@ -144,15 +125,8 @@ def read(path: str, resource: Resource) -> Contents:
     )
     warnings += more
     if filled:
-        shown = "、".join(filled[:10]) + ("等" if len(filled) > 10 else "")
-        warnings.append(
-            warn(
-                "merged_cells_filled",
-                f"合并单元格 {shown} 的值已用于其中的每一行，请核对",
-                f"the value of merged cells {', '.join(filled[:10])}"
-                f"{' …' if len(filled) > 10 else ''} was used for every row they span: check it",
-            )
-        )
+        zh, en = listed(filled, most=10)
+        warnings.append(warn("merged_cells_filled", cells_zh=zh, cells=en))
     return Contents(rows, columns, hcrs, "header", warnings)
 
 

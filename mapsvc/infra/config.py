@@ -44,6 +44,28 @@ def external_database_url() -> str | None:
     return os.environ.get("DATABASE_URL") or None
 
 
+def app_role() -> str:
+    """The service's login role, MAPSVC_APP_ROLE (default mapsvc_app): owns nothing, may
+    read and write the data and only read and append to the audit log (migration 0013)."""
+    return os.environ.get("MAPSVC_APP_ROLE") or "mapsvc_app"
+
+
+def app_database_url(owner_url: str) -> str:
+    """The URL the web service connects with: MAPSVC_APP_DATABASE_URL, else owner_url's
+    server and database as app_role() with the password MAPSVC_APP_DB_PASSWORD (none on the
+    private cluster, which trusts its loopback and socket only, as it does for its owner)."""
+    explicit = os.environ.get("MAPSVC_APP_DATABASE_URL")
+    if explicit:
+        return explicit
+    from sqlalchemy.engine import make_url
+
+    # _replace, not set(): set() keeps the owner's password when given None
+    url = make_url(owner_url)._replace(
+        username=app_role(), password=os.environ.get("MAPSVC_APP_DB_PASSWORD") or None
+    )
+    return url.render_as_string(hide_password=False)
+
+
 def _flag(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     return default if raw is None else raw.strip().lower() in ("1", "true", "yes", "on")

@@ -11,7 +11,11 @@ import psycopg2
 from psycopg2.extras import RealDictCursor
 from sqlalchemy import Engine, create_engine
 
-from mapsvc.infra.config import external_database_url, libpq_dsn  # noqa: F401 (re-exported)
+from mapsvc.infra.config import (  # noqa: F401 (re-exported)
+    app_database_url,
+    external_database_url,
+    libpq_dsn,
+)
 
 T = TypeVar("T")
 
@@ -21,6 +25,12 @@ def database_url() -> str:
     from mapsvc.dev import cluster
 
     return external_database_url() or cluster.url()
+
+
+def service_database_url() -> str:
+    """The web service's URL: its own role's (see config.app_database_url), never the owner's
+    that database_url() gives migrations and the command line."""
+    return app_database_url(database_url())
 
 
 @functools.lru_cache(maxsize=8)

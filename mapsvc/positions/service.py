@@ -28,7 +28,7 @@ import psycopg2.errors
 
 from geodata import crs as crsmod
 from mapsvc.domain.errors import BadInput
-from mapsvc.domain.messages import words
+from mapsvc.domain.messages import MESSAGES, words
 from mapsvc.domain.vocabulary import POSITION_SOURCES
 from mapsvc.infra import db
 from mapsvc.infra.sql import Queries, execute
@@ -235,8 +235,8 @@ def _source(value) -> str:
         raise _Bad(
             "unknown_source",
             value=_show(value),
-            options_zh="、".join(SOURCES),
-            options=", ".join(SOURCES),
+            options_zh=MESSAGES["choice_separator"].zh.join(SOURCES),
+            options=MESSAGES["choice_separator"].en.join(SOURCES),
         )
     return value
 

@@ -67,11 +67,18 @@ EXPORT_CSS = [PAGE_CSS[0], ("map_css", "css/map.css")]
 # vector tiles. Orgs open their record (/api/v1/orgs/{id}/summary) when clicked.
 CLUSTERED = {"service_points", "migrant_groups"}
 AGGREGATED_BELOW = {"branches": 13}
+# the level branches are summed by at each zoom (below `below`): cities at a province's view,
+# counties at a city's, streets and towns at a county's, then the branches themselves
+AGGREGATE_LEVELS = [
+    {"level": "city", "below": 8},
+    {"level": "county", "below": 11},
+    {"level": "street", "below": 13},
+]
 ORG_RECORDS = {"branches", "migrant_groups"}
 ITEM_LIMIT = 2000
 EXPORT_LIMIT = 5000  # features of one layer in an exported view
-# the city when the database has no district yet: 榆阳区
-DEFAULT_BOUNDS = [[37.9, 109.2], [38.7, 110.3]]
+# the view when the database holds no area yet: 榆林市
+DEFAULT_BOUNDS = [[36.8, 107.2], [39.6, 111.3]]
 TIANDITU = "https://t{s}.tianditu.gov.cn/DataServer?T={layer}_w&x={x}&y={y}&l={z}&tk={key}"
 
 
@@ -192,13 +199,14 @@ def page_layers(principal, cur=None) -> list[dict]:
             entry["aggregate"] = {
                 "url": "/api/v1/branch-counts",
                 "below": AGGREGATED_BELOW[layer.id],
+                "levels": AGGREGATE_LEVELS,
             }
         out.append(entry)
     return out
 
 
 def city_bounds(cur) -> list[list[float]]:
-    """[[south, west], [north, east]] of the districts: the city view."""
+    """[[south, west], [north, east]] of the territory held (a province, a city or a county)."""
     execute(cur, query("map_city_bounds"), {})
     row = cur.fetchone()
     if not row or row["west"] is None:

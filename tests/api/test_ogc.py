@@ -105,7 +105,7 @@ def test_collections_list_every_layer_with_style_and_labels(client):
     orders = [c["order"] for c in body["collections"]]
     assert orders == sorted(orders)
     x0, y0, x1, y1 = listed["grids"]["extent"]["spatial"]["bbox"][0]
-    assert 109 < x0 < x1 < 111 and 37 < y0 < y1 < 39
+    assert 108.5 < x0 < x1 < 111 and 37 < y0 < y1 < 39  # 横山区 and 榆阳区
 
 
 def test_html_pages_are_chinese_listings(client):

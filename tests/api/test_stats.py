@@ -17,10 +17,10 @@ from psycopg2.extras import RealDictCursor
 from mapsvc.coverage import service as cov
 from mapsvc.infra.db import libpq_dsn
 
-DISTRICT_ORG = """(SELECT o.path FROM party_orgs o
-                   JOIN admin_areas a ON a.code = o.admin_area_code AND a.level = 'county'
-                   ORDER BY nlevel(o.path) LIMIT 1)"""
-DISTRICT_AREA = "(SELECT geom FROM admin_areas WHERE level = 'county')"
+# the small demo holds three counties of 榆林市: these tests take 榆阳区, the one with streets
+AREA = "610802000000"
+DISTRICT_ORG = f"""(SELECT o.path FROM party_orgs o WHERE o.code = '{AREA[:6]}')"""
+DISTRICT_AREA = f"(SELECT geom FROM admin_areas WHERE code = '{AREA}')"
 
 
 @pytest.fixture()
@@ -48,14 +48,15 @@ MOBILE_OUT = f"m.is_mobile AND NOT ST_Within(m.destination_geom, {DISTRICT_AREA}
 
 def streets_in_sql(cur) -> list[dict]:
     cur.execute(
-        "SELECT code, name FROM admin_areas WHERE level IN ('street', 'town') ORDER BY code"
+        "SELECT code, name FROM admin_areas WHERE level IN ('street', 'town') "
+        f"AND code LIKE '{AREA[:6]}%%' ORDER BY code"
     )
     return [dict(r) for r in cur.fetchall()]
 
 
 # ------------------------------------------------------------------ overview
 def test_overview_members_orgs_and_service_points_equal_sql(client, cur):
-    res = client.get("/api/v1/stats/overview")
+    res = client.get("/api/v1/stats/overview?area=" + AREA)
     assert res.status_code == 200
     body = res.get_json()
     assert body["scope"]["level"] == "county"
@@ -98,7 +99,7 @@ def test_overview_members_orgs_and_service_points_equal_sql(client, cur):
 
 
 def test_overview_age_bands_and_gender_equal_sql(client, cur):
-    body = client.get("/api/v1/stats/overview").get_json()
+    body = client.get("/api/v1/stats/overview?area=" + AREA).get_json()
     cur.execute(
         f"SELECT CASE WHEN age <= 35 THEN '≤35' WHEN age <= 45 THEN '36-45' "
         f"WHEN age <= 55 THEN '46-55' WHEN age <= 65 THEN '56-65' ELSE '≥66' END AS band, "
@@ -114,6 +115,7 @@ def test_overview_age_bands_and_gender_equal_sql(client, cur):
 
 
 def test_overview_circle_coverage_is_the_walking_analysis_at_15_minutes(client, cur):
+    # the whole territory (no area: the root's), like the SQL below
     c = client.get("/api/v1/stats/overview").get_json()["coverage_15min"]
     assert c["mode"] == "walk" and c["minutes"] == 15 and c["reach_m"] == 1125
     assert "15" in c["basis"]
@@ -151,7 +153,7 @@ def test_overview_organisation_coverage_equals_sql(client, cur):
 
 # ------------------------------------------------------------------ streets
 def test_streets_figures_equal_sql_and_are_ranked(client, cur):
-    body = client.get("/api/v1/stats/streets").get_json()
+    body = client.get("/api/v1/stats/streets?area=" + AREA).get_json()
     rows = body["streets"]
     assert [r["code"] for r in sorted(rows, key=lambda r: r["code"])] == [
         s["code"] for s in streets_in_sql(cur)
@@ -188,14 +190,14 @@ def test_streets_figures_equal_sql_and_are_ranked(client, cur):
         assert r["covered_population"] == u["covered_population"]
         assert r["coverage_share"] == round(u["covered_population"] / u["population"], 4)
     # the streets hold every member except those of orgs of the whole district
-    overview = client.get("/api/v1/stats/overview").get_json()
+    overview = client.get("/api/v1/stats/overview?area=" + AREA).get_json()
     district_wide = district_members(cur, "substr(o.admin_area_code, 7, 3) = '000'")
     assert sum(r["members"] for r in rows) + district_wide == overview["members"]["total"]
 
 
 # ------------------------------------------------------------------ flows
 def test_flows_are_the_destinations_of_mobile_members_going_out(client, cur):
-    body = client.get("/api/v1/stats/flows").get_json()
+    body = client.get("/api/v1/stats/flows?area=" + AREA).get_json()
     cur.execute(
         f"SELECT m.mobile_destination AS d, count(*) AS n, avg(ST_X(m.destination_geom)) AS lon, "
         f"avg(ST_Y(m.destination_geom)) AS lat FROM members m JOIN party_orgs o ON o.id = m.org_id "
@@ -212,14 +214,17 @@ def test_flows_are_the_destinations_of_mobile_members_going_out(client, cur):
         (f["members"] for f in body["flows"]), reverse=True
     )
     assert body["total"] == sum(r["n"] for r in expected.values())
-    assert body["total"] == client.get("/api/v1/stats/overview").get_json()["members"]["mobile_out"]
+    assert (
+        body["total"]
+        == client.get("/api/v1/stats/overview?area=" + AREA).get_json()["members"]["mobile_out"]
+    )
     assert body["origin"]["name"] == one(cur, "SELECT name FROM admin_areas WHERE level = 'county'")
     assert "西安" in expected
 
 
 # ------------------------------------------------------------------ the street filter
 def test_street_filter_narrows_every_endpoint(client, cur):
-    streets = client.get("/api/v1/stats/streets").get_json()["streets"]
+    streets = client.get("/api/v1/stats/streets?area=" + AREA).get_json()["streets"]
     top = streets[0]
     code = top["code"]
     ov = client.get(f"/api/v1/stats/overview?street={code}").get_json()
@@ -231,7 +236,7 @@ def test_street_filter_narrows_every_endpoint(client, cur):
     assert ov["service_points"]["total"] == top["service_points"]
     assert ov["coverage_15min"]["population_share"] == top["coverage_share"]
     assert sum(r["M"] + r["F"] for r in ov["age_gender"]) == top["members"]
-    whole = client.get("/api/v1/stats/overview").get_json()
+    whole = client.get("/api/v1/stats/overview?area=" + AREA).get_json()
     assert ov["members"]["total"] < whole["members"]["total"]
 
     fl = client.get(f"/api/v1/stats/flows?street={code}").get_json()
@@ -285,7 +290,7 @@ def test_no_personal_data_leaves_the_stats_endpoints(client, cur):
             "/api/v1/stats/overview",
             "/api/v1/stats/streets",
             "/api/v1/stats/flows",
-            "/api/v1/stats/map",
+            "/api/v1/stats/map?area=" + AREA,
         )
     ]
     for text in texts:
@@ -296,7 +301,9 @@ def test_no_personal_data_leaves_the_stats_endpoints(client, cur):
     assert {"streets", "density", "branch_cells", "service_points"} <= stats_map.keys()
     # density per community, branches per cell: never a point per person
     assert len(stats_map["density"]["features"]) == one(
-        cur, "SELECT count(*) FROM admin_areas WHERE level IN ('community', 'village')"
+        cur,
+        "SELECT count(*) FROM admin_areas WHERE level IN ('community', 'village') "
+        f"AND code LIKE '{AREA[:6]}%%'",
     )
     assert sum(c[2] for c in stats_map["branch_cells"]["cells"]) == one(
         cur,
@@ -307,7 +314,7 @@ def test_no_personal_data_leaves_the_stats_endpoints(client, cur):
     assert homes == one(
         cur,
         "SELECT count(*) FROM members m JOIN admin_areas a ON a.level IN ('community', 'village') "
-        "AND ST_Contains(a.geom, m.home_geom)",
+        f"AND a.code LIKE '{AREA[:6]}%%' AND ST_Contains(a.geom, m.home_geom)",
     )
 
 

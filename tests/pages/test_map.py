@@ -261,7 +261,10 @@ def test_org_summary_has_the_parent_chain_members_and_nearest_point(client, conn
         f"/api/v1/nearest?kind=service_point&k=1&lon={org['location'][0]}&lat={org['location'][1]}"
     ).get_json()["features"][0]
     assert org["nearest_service_point"]["id"] == nearest["id"]
-    assert org["nearest_service_point"]["distance_m"] == nearest["properties"]["distance_m"]
+    # the same distance, each rounded to the centimetre on its own path
+    assert org["nearest_service_point"]["distance_m"] == pytest.approx(
+        nearest["properties"]["distance_m"], abs=0.011
+    )
     # a committee counts its whole subtree
     root = org["parents"][1]
     whole = client.get(f"/api/v1/orgs/{root['id']}/summary").get_json()
@@ -303,8 +306,10 @@ def test_every_layer_shows_when_switched_on(desk, base_url: str):
     assert len(config) == page.locator(".layer-row").count() >= 9
     shot(page, "city")
 
-    # the city view: branches summed per street and town, bubbles merged where they crowd
-    counts = api(base_url, "/api/v1/branch-counts")["features"]
+    # the first view (the territory held): branches summed per area of the level that fits the
+    # zoom, bubbles merged where they crowd
+    level = page.locator(MAP).get_attribute("data-aggregate-level")
+    counts = api(base_url, f"/api/v1/branch-counts?level={level}")["features"]
     assert drawn(page, "branches") == sum(1 for f in counts if f["properties"]["count"] > 0)
     bubbles = page.locator(".mp-bubble:not(.mp-bubble-square) .mp-bubble-dot").all_inner_texts()
     total = sum(f["properties"]["count"] for f in counts)
@@ -338,6 +343,58 @@ def test_every_layer_shows_when_switched_on(desk, base_url: str):
         assert drawn(page, layer_id) == 0
         if d["render"] == "tiles":
             assert page.locator(f"{pane} canvas").count() == 0
+
+
+def test_aggregate_level_and_area_labels_follow_the_zoom(desk, base_url: str):
+    page, seen, _ = desk
+    open_map(page, base_url)
+    # the first view fits the territory held (the demo: 榆林市), not one district
+    root = api(base_url, "/api/v1/stats/overview")["area"]
+    b = page.evaluate(
+        "(() => { const b = mapPage.map.getBounds(); return [b.getWest(), "
+        "b.getSouth(), b.getEast(), b.getNorth()]; })()"
+    )
+    counties = api(base_url, "/api/v1/branch-counts?level=county")["features"]
+    for f in counties:  # every county held is in view
+        lon, lat = f["geometry"]["coordinates"]
+        assert b[0] < lon < b[2] and b[1] < lat < b[3], f["properties"]["name"]
+    assert root["level"] == "city"
+    lon, lat = counties[0]["geometry"]["coordinates"]
+    seen_levels = {}
+    for zoom, level in [(7, "city"), (9, "county"), (11, "street"), (12, "street")]:
+        set_view(page, lat, lon, zoom)
+        page.wait_for_function(
+            f"() => document.querySelector('{MAP}').dataset.labelLevel === '{level}'"
+        )
+        wait_ready(page)
+        el = page.locator(MAP)
+        assert el.get_attribute("data-aggregate-level") == level
+        counts = api(base_url, f"/api/v1/branch-counts?level={level}")["features"]
+        bubbles = page.locator(".mp-bubble:not(.mp-bubble-square) .mp-bubble-dot").all_inner_texts()
+        on_screen = sum(int(x.replace(",", "")) for x in bubbles)
+        assert 0 < on_screen <= sum(f["properties"]["count"] for f in counts)
+        # labels: names of areas of this level, none overlapping another
+        names = page.locator(".mp-area-label").all_inner_texts()
+        assert names and set(names) <= {f["properties"]["name"] for f in counts}
+        assert int(el.get_attribute("data-labels")) == len(names)
+        boxes = [page.locator(".mp-area-label").nth(i).bounding_box() for i in range(len(names))]
+        for i, p in enumerate(boxes):
+            for q in boxes[i + 1 :]:
+                assert not (
+                    p["x"] < q["x"] + q["width"]
+                    and q["x"] < p["x"] + p["width"]
+                    and p["y"] < q["y"] + q["height"]
+                    and q["y"] < p["y"] + p["height"]
+                )
+        seen_levels[zoom] = names
+        if zoom in (7, 9):
+            shot(page, f"aggregate-{level}")
+    assert root["name"] in seen_levels[7]
+    assert counties[0]["properties"]["name"] in seen_levels[9]
+    # at the branches' own zoom the bubbles give way to the branches
+    set_view(page, lat, lon, 13)
+    assert page.locator(".mp-bubble:not(.mp-bubble-square)").count() == 0
+    assert seen["errors"] == []
 
 
 def test_click_on_a_branch_shows_its_record(desk, base_url: str):
@@ -430,7 +487,7 @@ def chinese_left(page) -> list[str]:
     """Visible text with Chinese in it, leaving out names from the data and the 中文 button."""
     return page.evaluate(
         """() => {
-            const skip = '#lang-toggle, #record-title, .chain, .facts dd, .mp-bubble-name, .leaflet-tooltip';
+            const skip = '#lang-toggle, #record-title, .chain, .facts dd, .mp-bubble-name, .mp-area-label, .leaflet-tooltip';
             const out = [];
             const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
             for (let n = walk.nextNode(); n; n = walk.nextNode()) {

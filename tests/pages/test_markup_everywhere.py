@@ -98,7 +98,9 @@ def marked(url):
     """Every name-like field of every kind that a page shows, marked up."""
     client = client_of(url)
     return {
-        "areas": _mark(client, url, "admin-areas", "level=province,city,county,street,town,community,village"),
+        "areas": _mark(
+            client, url, "admin-areas", "level=province,city,county,street,town,community,village"
+        ),
         "grids": _mark(client, url, "grids", "q="),
         "service_points": _mark(client, url, "service-points", "q="),
         "migrant_groups": _mark(client, url, "orgs", "category=migrant"),
@@ -229,9 +231,9 @@ def test_map_tooltips_labels_and_panels_show_markup_as_text(watch, marked):
     page = watch.page
     page.goto(watch.base + "/map")
     _map_ready(page)
-    # the city view: branches summed per street or town, the names under the bubbles
-    page.wait_for_selector(".mp-bubble-name")
-    labels = page.locator(".mp-bubble-name").all_inner_texts()
+    # the first view: branches summed per area of the level that fits, the areas' names as labels
+    page.wait_for_selector(".mp-area-label")
+    labels = page.locator(".mp-area-label").all_inner_texts()
     assert labels and all(any(s in x for s in SHOWN) for x in labels)
     _hover_first(page, ".mp-bubble:not(.mp-bubble-square)")
     watch.check("map-aggregates")

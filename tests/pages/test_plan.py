@@ -361,3 +361,48 @@ def test_language_toggle_switches_plan_to_english_and_back(session, base_url: st
     assert seen["external"] == [], seen["external"]
     # the 400s of the too-long walk are logged by the browser itself; nothing else may fail
     assert all("400" in e for e in seen["errors"]), seen["errors"]
+
+
+def test_plan_restricted_to_a_chosen_area(session, base_url: str):
+    page, seen, _ = session
+    asked = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/v1/" in r.url else None)
+    page.goto(base_url + "/plan")
+    wait_ready(page)
+    page.wait_for_function("() => Number(document.querySelector('#map').dataset.areas) > 0")
+    root = api(base_url, "/api/v1/stats/areas")
+    county = root["items"][0]
+    street = api(base_url, f"/api/v1/stats/areas?parent={county['code']}")["items"][0]
+    values = page.locator("#area option").evaluate_all("os => os.map(o => o.value)")
+    assert values[:2] == ["", root["parent"]["code"]]
+    assert {c["code"] for c in root["items"]} | {street["code"]} <= set(values)
+    # a street: coverage, gaps, export and org coverage ask for it
+    page.locator("#area").select_option(street["code"])
+    assert f"area={street['code']}" in page.url
+    asked.clear()
+    page.locator("#run").click()
+    wait_ready(page)
+    prefix = street["code"][:9]
+    for path in ("/api/v1/coverage?", "/api/v1/coverage/gaps?"):
+        calls = [u for u in asked if path in u]
+        assert calls and all(f"area={street['code']}" in u for u in calls), path
+    assert f"area={street['code']}" in page.locator("#export-xlsx").get_attribute("href")
+    grids = api(base_url, f"/api/v1/coverage?by=grid&area={street['code']}")
+    assert 0 < len(grids["units"]) < len(api(base_url, "/api/v1/coverage?by=grid")["units"])
+    assert all(u["community_code"].startswith(prefix) for u in grids["units"])
+    assert page.locator("#map").get_attribute("data-units") == str(len(grids["units"]))
+    rows = page.locator("#gaps tbody tr")
+    gaps = api(base_url, f"/api/v1/coverage/gaps?limit=100&area={street['code']}")
+    assert rows.count() == len(gaps["grids"])
+    asked.clear()
+    page.locator("#org-btn").click()
+    wait_ready(page, "org")
+    assert any(f"/api/v1/org-coverage?area={street['code']}" in u for u in asked)
+    shot(page, "area")
+    # the address names the area: a reload analyses it at once
+    page.goto(base_url + f"/plan?area={county['code']}")
+    wait_ready(page)
+    assert page.locator("#area").input_value() == county["code"]
+    by_county = api(base_url, f"/api/v1/coverage?by=grid&area={county['code']}")
+    assert page.locator("#map").get_attribute("data-units") == str(len(by_county["units"]))
+    assert seen["errors"] == [] and seen["external"] == []

@@ -161,8 +161,8 @@ def test_screen_at_3840_by_2160(open_screen, base_url: str):
     shot(page, "3840x2160")
 
 
-def click_street_bar(page, index: int) -> None:
-    """Click the bar of the street ranked `index` (0 = first) in the ranking chart."""
+def click_bar(page, index: int) -> None:
+    """Click the bar of the child area ranked `index` (0 = first) in the ranking chart."""
     point = page.evaluate(
         """(i) => {
             const el = document.getElementById('chart-streets');
@@ -180,58 +180,89 @@ def click_street_bar(page, index: int) -> None:
     page.mouse.click(point[0], point[1])
 
 
-def test_clicking_a_street_filters_every_panel(open_screen, base_url: str):
-    page, seen = open_screen(1920, 1080)
-    page.goto(base_url + "/screen")
-    wait_ready(page)
-    streets = api(base_url, "/api/v1/stats/streets")["streets"]
-    second = streets[1]
-    click_street_bar(page, 1)
-    page.wait_for_function(f"() => document.body.dataset.scope === '{second['code']}'")
-    ov = api(base_url, f"/api/v1/stats/overview?street={second['code']}")
-    fl = api(base_url, f"/api/v1/stats/flows?street={second['code']}")
-    assert kpi(page, "members") == str(second["members"]) == str(ov["members"]["total"])
+def wait_scope(page, code: str) -> None:
+    page.wait_for_function(f"() => document.body.dataset.scope === '{code}'")
+
+
+def check_area(page, base_url: str, code: str) -> dict:
+    """Every panel shows the area: figures, age bands, categories, destinations, breadcrumb."""
+    ov = api(base_url, f"/api/v1/stats/overview?area={code}")
+    fl = api(base_url, f"/api/v1/stats/flows?area={code}")
+    assert kpi(page, "members") == str(ov["members"]["total"])
     assert kpi(page, "orgs") == str(ov["orgs"]["total"])
     assert kpi(page, "mobile_out") == str(ov["members"]["mobile_out"])
-    assert second["name"] in page.locator("#scope").inner_text()
-    # the charts show the street: age bands, categories and destinations
-    opt = page.evaluate(
+    assert page.locator("h1").inner_text().startswith(ov["area"]["name"])
+    age, category, flows = page.evaluate(
         """() => ['age', 'category', 'flows'].map(id =>
               echarts.getInstanceByDom(document.getElementById('chart-' + id)).getOption())"""
     )
-    age, category, flows = opt
     assert (
         sum(-v for v in age["series"][0]["data"]) + sum(age["series"][1]["data"])
-        == (ov["members"]["total"])
+        == ov["members"]["total"]
     )
     assert sum(d["value"] for d in category["series"][0]["data"]) == ov["orgs"]["total"]
     top = fl["flows"][: len(flows["series"][0]["data"])]
     assert sorted(d["value"] for d in flows["series"][0]["data"]) == sorted(
         f["members"] for f in top
     )
-    mapopt = page.evaluate(
-        "() => echarts.getInstanceByDom(document.getElementById('chart-map')).getOption()"
-    )
-    series = {s["id"]: s for s in mapopt["series"]}
-    assert len(series["selected"]["data"]) >= 1  # the street's outline is highlighted
-    assert series["origin"]["data"][0]["name"] == second["name"]
-    page.mouse.move(5, 5)  # no tooltip in the picture
-    page.wait_for_timeout(1500)  # the charts' transitions
-    shot(page, "street")
-    # the chip brings the whole district back
-    page.locator("#scope").click()
-    page.wait_for_function("() => document.body.dataset.scope === 'district'")
-    whole = api(base_url, "/api/v1/stats/overview")
-    assert kpi(page, "members") == str(whole["members"]["total"])
-    assert seen["errors"] == [] and seen["external"] == []
+    # the breadcrumb: root → … → this area; the last one is not a link
+    crumbs = page.locator("#crumbs .crumb")
+    names = [crumbs.nth(i).get_attribute("data-code") for i in range(crumbs.count())]
+    assert names[:-1] == [c["code"] for c in ov["area"]["path"]][:-1] and names[-1] is None
+    assert ov["area"]["name"] in crumbs.last.inner_text()
+    assert f"area={code}" in page.url
+    return ov
 
 
-def test_clicking_the_map_filters_to_the_street(open_screen, base_url: str):
+def test_drilling_down_city_county_street_and_back_by_breadcrumb(open_screen, base_url: str):
     page, seen = open_screen(1920, 1080)
     page.goto(base_url + "/screen")
     wait_ready(page)
-    stats_map = api(base_url, "/api/v1/stats/map")
-    town = next(f for f in stats_map["streets"]["features"] if f["properties"]["level"] == "town")
+    root = api(base_url, "/api/v1/stats/overview")["area"]
+    counties = api(base_url, f"/api/v1/stats/areas?parent={root['code']}")["items"]
+    assert root["level"] == "city" and counties[0]["level"] == "county"
+    # the ranking names what it counts: the children's level and members
+    assert page.locator("#rank-title").inner_text() == "区县排名 · 党员人数"
+    click_bar(page, 0)
+    county = counties[0]["code"]
+    wait_scope(page, county)
+    ov = check_area(page, base_url, county)
+    assert [c["code"] for c in ov["area"]["path"]] == [root["code"], county]
+    streets = api(base_url, f"/api/v1/stats/areas?parent={county}")["items"]
+    assert page.locator("#rank-title").inner_text().endswith("排名 · 党员人数")
+    click_bar(page, 1)
+    street = streets[1]["code"]
+    wait_scope(page, street)
+    check_area(page, base_url, street)
+    page.mouse.move(5, 5)  # no tooltip in the picture
+    page.wait_for_timeout(1500)  # the charts' transitions
+    shot(page, "street")
+    # the browser's back button goes back to the county, forward to the street again
+    page.go_back()
+    wait_scope(page, county)
+    check_area(page, base_url, county)
+    page.go_forward()
+    wait_scope(page, street)
+    # the breadcrumb's first crumb brings the city back
+    page.locator(f'#crumbs button[data-code="{root["code"]}"]').click()
+    wait_scope(page, root["code"])
+    check_area(page, base_url, root["code"])
+    # a reload keeps the area
+    page.locator("#crumbs .crumb.current").wait_for()
+    page.goto(base_url + f"/screen?area={street}")
+    wait_ready(page)
+    wait_scope(page, street)
+    assert seen["errors"] == [] and seen["external"] == []
+
+
+def test_clicking_the_map_drills_down(open_screen, base_url: str):
+    page, seen = open_screen(1920, 1080)
+    root = api(base_url, "/api/v1/stats/overview")["area"]
+    county = api(base_url, f"/api/v1/stats/areas?parent={root['code']}")["items"][0]["code"]
+    page.goto(base_url + f"/screen?area={county}")
+    wait_ready(page)
+    stats_map = api(base_url, f"/api/v1/stats/map?area={county}")
+    town = next(f for f in stats_map["children"]["features"] if f["properties"]["level"] == "town")
     # a point inside the town (its label point), as the map draws it
     xy = page.evaluate(
         """(p) => {
@@ -244,23 +275,64 @@ def test_clicking_the_map_filters_to_the_street(open_screen, base_url: str):
     )
     page.mouse.click(xy[0], xy[1])
     code = town["properties"]["code"]
-    page.wait_for_function(f"() => document.body.dataset.scope === '{code}'")
-    ov = api(base_url, f"/api/v1/stats/overview?street={code}")
-    assert kpi(page, "members") == str(ov["members"]["total"])
+    wait_scope(page, code)
+    check_area(page, base_url, code)
+    mapopt = page.evaluate(
+        "() => echarts.getInstanceByDom(document.getElementById('chart-map')).getOption()"
+    )
+    series = {s["id"]: s for s in mapopt["series"]}
+    assert series["origin"]["data"][0]["name"] == town["properties"]["name"]
+    kids = api(base_url, f"/api/v1/stats/map?area={code}")["children"]["features"]
+    assert {d["name"] for d in series["labels"]["data"]} == {f["properties"]["name"] for f in kids}
     assert seen["errors"] == []
 
 
-def test_carousel_cycles_through_the_streets(open_screen, base_url: str):
+def test_a_county_without_streets_says_so(open_screen, base_url: str):
+    root = api(base_url, "/api/v1/stats/overview")["area"]
+    counties = api(base_url, f"/api/v1/stats/areas?parent={root['code']}")["items"]
+    bare = next(
+        c["code"]
+        for c in counties
+        if not api(base_url, f"/api/v1/stats/areas?parent={c['code']}")["items"]
+    )
+    page, seen = open_screen(1920, 1080)
+    page.goto(base_url + f"/screen?area={bare}")
+    wait_ready(page)
+    ov = api(base_url, f"/api/v1/stats/overview?area={bare}")
+    note = next(n for n in ov["missing"] if n["what"] == "children")
+    assert page.locator("#rank-empty").is_visible()
+    assert page.locator("#rank-empty").inner_text() == note["message"]
+    assert note["message"] in page.locator("#missing").inner_text()
+    assert kpi(page, "members") == str(ov["members"]["total"])
+    page.wait_for_timeout(1000)
+    for chart in ["age", "category", "map", "flows"]:  # the other panels are drawn
+        assert painted(page, chart) > 1000, chart
+    shot(page, "county-without-streets")
+    page.locator("#lang-toggle").click()
+    assert page.locator("#rank-empty").inner_text() == note["message_en"]
+    assert seen["errors"] == []
+
+
+def test_carousel_cycles_through_the_children(open_screen, base_url: str):
     page, seen = open_screen(1920, 1080)
     page.goto(base_url + "/screen?carousel=1&carousel_s=1")
     wait_ready(page)
     assert page.locator("#carousel").get_attribute("aria-pressed") == "true"
-    streets = api(base_url, "/api/v1/stats/streets")["streets"]
+    root = api(base_url, "/api/v1/stats/overview")["area"]["code"]
+    children = api(base_url, f"/api/v1/stats/areas?parent={root}")["items"]
+    history = page.evaluate("() => history.length")
+    canvases = page.evaluate("() => document.querySelectorAll('canvas').length")
     page.wait_for_function("() => Number(document.body.dataset.carouselSteps || 0) >= 1")
-    page.wait_for_function(f"() => document.body.dataset.scope === '{streets[0]['code']}'")
-    assert kpi(page, "members") == str(streets[0]["members"])
-    page.wait_for_function(f"() => document.body.dataset.scope === '{streets[1]['code']}'")
-    assert kpi(page, "members") == str(streets[1]["members"])
+    wait_scope(page, children[0]["code"])
+    assert kpi(page, "members") == str(children[0]["members"]["total"])
+    wait_scope(page, children[1]["code"])
+    assert kpi(page, "members") == str(children[1]["members"]["total"])
+    # round again: back to the area it started on, then its first child
+    wait_scope(page, root)
+    wait_scope(page, children[0]["code"])
+    # months of steps must not grow the history or the page
+    assert page.evaluate("() => history.length") == history
+    assert page.evaluate("() => document.querySelectorAll('canvas').length") == canvases
     # the button stops it
     page.locator("#carousel").click()
     assert page.locator("#carousel").get_attribute("aria-pressed") == "false"

@@ -1,8 +1,8 @@
 """The one message table: every key the code names exists, and fills with the values given.
 
-The service's source is read with `ast`: calls of the domain errors (mapsvc.domain.errors)
-and of the records' problem constructors (Problem.of, Problem.about, _Bad.of) whose message
-key is a literal. Also: no Chinese is left in the strings of the modules that now speak
+The service's source is read with `ast`: calls of the domain errors (mapsvc.domain.errors),
+of the records' problem constructors (Problem.of, Problem.about, _Bad.of), of `words` and of
+the file readers' refuse/warn, whose message key is a literal. Also: no Chinese is left in the strings of the modules that now speak
 through the table, and Invalid answers exactly as the records API always has.
 """
 
@@ -17,6 +17,8 @@ import pytest
 
 from mapsvc.domain import errors as domain
 from mapsvc.domain.messages import MESSAGES, Words
+from mapsvc.domain.vocabulary import FILE_UNITS
+from mapsvc.exchange import formats
 from mapsvc.http.errors import status_of
 from mapsvc.records import validation
 from mapsvc.records.catalog import Field
@@ -29,8 +31,16 @@ DOMAIN_ERRORS = {
     if isinstance(obj, type) and issubclass(obj, domain.DomainError)
 }
 # (receiver, method) → position of the message key among the positional arguments
-CONSTRUCTORS = {("Problem", "of"): 1, ("Problem", "about"): 1, ("_Bad", "of"): 0}
-NOT_VALUES = {"as_code", "extra", "severity"}  # keywords that are not template values
+CONSTRUCTORS = {
+    ("Problem", "of"): 1,
+    ("Problem", "about"): 1,
+    ("_Bad", "of"): 0,
+    ("exchange", "refuse"): 0,
+}
+# functions called by name → position of the message key (messages.words; exchange.table's
+# refuse and warn, which the file readers import)
+FUNCTIONS = {"words": 0, "refuse": 0, "warn": 0}
+NOT_VALUES = {"as_code", "extra", "severity", "field_name"}  # keywords, not template values
 # Han ideographs, CJK punctuation (、。「」…) and full-width forms (：，（）…)
 CJK = re.compile("[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 SPEAKING_MODULES = {
@@ -45,6 +55,10 @@ SPEAKING_MODULES = {
     },
     "mapsvc/records/members.py": set(),
     "mapsvc/access/accounts.py": set(),
+    "mapsvc/positions/service.py": set(),
+    # the import/export modules: every word a person reads comes from the table, every word
+    # the service reads (header aliases, unit names, job statuses) from domain.vocabulary
+    **{f"mapsvc/exchange/{p.name}": set() for p in (ROOT / "mapsvc/exchange").glob("*.py")},
 }
 
 
@@ -65,6 +79,8 @@ def _key_position(call: ast.Call, classes: set[str], modules: set[str]) -> int |
     func = call.func
     if isinstance(func, ast.Name) and func.id in classes:
         return 0
+    if isinstance(func, ast.Name) and func.id in FUNCTIONS:
+        return FUNCTIONS[func.id]
     if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
         if func.value.id in modules and func.attr in DOMAIN_ERRORS:
             return 0
@@ -110,8 +126,10 @@ class _Any:
 
 def test_the_scan_finds_the_calls():
     keys = {key for _, key, _ in CALLS}
-    # one of each kind of call: a domain error, Problem.of, Problem.about, _Bad.of
+    # one of each kind of call: a domain error, Problem.of, Problem.about, _Bad.of, words,
+    # exchange.refuse, the readers' refuse and warn
     assert {"missing_parameter", "has_members", "unknown_reference", "bad_date"} <= keys
+    assert {"import_worker_gone", "unreadable_file", "no_known_columns", "crs_assumed"} <= keys
     assert len(CALLS) > 80
 
 
@@ -143,8 +161,16 @@ def test_keys_chosen_at_run_time_exist():
         assert name in MESSAGES and not _fields(MESSAGES[name].zh)
     for reason, key in validation._GEOS_REASONS.items():
         assert MESSAGES[key].en == reason
-    for key in ("about_field", "enum_choice", "choice_separator"):
+    for key in ("about_field", "enum_choice", "choice_separator", "list_more"):
         assert key in MESSAGES
+    # the import report's heads by status, and where a problem is (row or feature)
+    for status in ("written", "dry_run", "rejected", "cancelled", "dry_run_rejected"):
+        assert f"import_head_{status}" in MESSAGES
+    for unit in FILE_UNITS:
+        assert f"import_at_{unit}" in MESSAGES
+    # a reader's refusal when its file names no coordinate system
+    for module in formats.READERS.values():
+        assert module.NO_CRS is None or module.NO_CRS in MESSAGES
 
 
 def _docstrings(tree: ast.Module) -> set[int]:

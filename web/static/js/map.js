@@ -261,31 +261,111 @@
       });
     }
 
-    /* Below a layer's own zoom range its points are summed per street or town by the server;
-     * bubbles that would overlap are merged (their counts added) by markercluster. */
+    /* Aggregates by area: the level that fits the zoom (config: levels [{level, below}],
+     * cities at a province's view, counties at a city's, streets and towns at a county's).
+     * One answer per level, fetched once and shared by the bubbles and the labels. */
+    var AGG = (config.layers.filter(function (d) { return d.aggregate; })[0] || {}).aggregate;
+    var AGG_LEVELS = (AGG && AGG.levels) || [{ level: "street", below: 13 }];
+    var AGG_URL = (AGG && AGG.url) || "/api/v1/branch-counts";
+    var countsCache = {};
+
+    function levelAt(z) {
+      for (var i = 0; i < AGG_LEVELS.length; i++) if (z < AGG_LEVELS[i].below) return AGG_LEVELS[i];
+      return AGG_LEVELS[AGG_LEVELS.length - 1];
+    }
+
+    function countsOf(level) {
+      if (!countsCache[level]) {
+        countsCache[level] = getJSON(AGG_URL + "?level=" + encodeURIComponent(level))
+          .catch(function (err) { delete countsCache[level]; throw err; });
+      }
+      return countsCache[level];
+    }
+
+    /* Below a layer's own zoom range its points are summed per area of the level that fits
+     * the zoom by the server; bubbles that would overlap are merged (their counts added) by
+     * markercluster. The area's name is the label's (areaLabels), not the bubble's. */
     function aggregateLayer(def) {
       var group = clusterGroup(def, true);
       var colour = (def.style && def.style.color) || "#b3121f";
-      var loaded = false;
-      group.on("add", function () {
-        if (loaded) { setDrawn(def.id, group.getLayers().length); return; }
+      var shown = null;
+      function show() {
+        var lv = levelAt(map.getZoom());
+        if (lv.level === shown) { setDrawn(def.id, group.getLayers().length); return; }
+        shown = lv.level;
         busy(1);
-        getJSON(def.aggregate.url).then(function (fc) {
-          loaded = true;
+        countsOf(lv.level).then(function (fc) {
+          if (shown !== lv.level || !map.hasLayer(group)) return; // the zoom moved on
+          group.clearLayers();
           var markers = fc.features.filter(function (f) { return f.properties.count > 0; }).map(function (f) {
             var n = f.properties.count, c = f.geometry.coordinates;
-            var m = L.marker([c[1], c[0]], { icon: bubble(n, colour, f.properties.name), keyboard: false });
+            var m = L.marker([c[1], c[0]], { icon: bubble(n, colour, null), keyboard: false });
             m.count = n;
             m.bindTooltip(C.liveText(function () { return f.properties.name + t("sep") + t("map_aggregateTip", { n: I.num(n), layer: title(def) }); }));
-            m.on("click", function () { map.setView(m.getLatLng(), def.aggregate.below); });
+            // a click zooms to where this area's parts show (the next level, or the branches)
+            m.on("click", function () { map.setView(m.getLatLng(), lv.below); });
             return m;
           });
           group.addLayers(markers);
+          container.dataset.aggregateLevel = lv.level;
           setDrawn(def.id, markers.length);
         }).catch(function (err) { showStatus(err.message, true); }).then(function () { busy(-1); });
-      });
+      }
+      group.on("add", show);
+      group.on("remove", function () { shown = null; group.clearLayers(); });
+      map.on("zoomend", function () { if (map.hasLayer(group)) show(); });
       return group;
     }
+
+    /* Area names at their label points, for the level that fits the zoom; a label that would
+     * overlap one already placed (larger areas, by members, go first) is left out. */
+    function areaLabels() {
+      var pane = map.createPane("mp-labels");
+      pane.style.zIndex = "590";
+      pane.style.pointerEvents = "none";
+      var group = L.layerGroup().addTo(map);
+      var level = null, rows = [], seq = 0;
+      function place() {
+        group.clearLayers();
+        var taken = [], size = map.getSize(), n = 0;
+        rows.forEach(function (r) {
+          var p = map.latLngToContainerPoint(r.latlng);
+          var w = r.name.length * 14 + 10, hgt = 20;
+          var box = { x0: p.x - w / 2, x1: p.x + w / 2, y0: p.y - 30 - hgt, y1: p.y - 30 };
+          if (box.x1 < 0 || box.x0 > size.x || box.y1 < 0 || box.y0 > size.y) return;
+          var clash = taken.some(function (o) { return box.x0 < o.x1 && o.x0 < box.x1 && box.y0 < o.y1 && o.y0 < box.y1; });
+          if (clash) return;
+          taken.push(box);
+          n += 1;
+          // above the point: the count bubble sits on the point itself
+          L.marker(r.latlng, { pane: "mp-labels", interactive: false, keyboard: false,
+            icon: L.divIcon({ className: "mp-area-label mp-area-" + r.level, html: "",
+                              iconSize: [w, hgt], iconAnchor: [w / 2, 30 + hgt] }) })
+            .on("add", function () { this.getElement().textContent = r.name; })
+            .addTo(group);
+        });
+        container.dataset.labels = String(n);
+        container.dataset.labelLevel = level || "";
+      }
+      function refresh() {
+        var lv = levelAt(map.getZoom()).level, mine = ++seq;
+        if (lv === level) { place(); return; }
+        countsOf(lv).then(function (fc) {
+          if (mine !== seq) return;
+          level = lv;
+          rows = fc.features.filter(function (f) { return f.geometry; }).map(function (f) {
+            var c = f.geometry.coordinates;
+            return { name: f.properties.name, level: f.properties.level, members: f.properties.members || 0,
+                     latlng: L.latLng(c[1], c[0]) };
+          }).sort(function (a, b) { return b.members - a.members; });
+          place();
+        }).catch(function (err) { showStatus(err.message, true); });
+      }
+      map.on("moveend", refresh);
+      refresh();
+      return group;
+    }
+    state.labels = areaLabels();
 
     config.layers.forEach(function (def) {
       var entry = { def: def, on: false, drawn: 0 };
@@ -308,7 +388,7 @@
       }
       var row = document.getElementById("layer-row-" + def.id);
       if (row) {
-        var hint = !entry.on ? "" : (low ? t("map_aggregated") : (!main ? t("map_zoomIn", { z: def.minzoom }) : ""));
+        var hint = !entry.on ? "" : (low ? t("map_aggregatedAt", { level: t("map_level_" + levelAt(z).level) }) : (!main ? t("map_zoomIn", { z: def.minzoom }) : ""));
         row.querySelector(".layer-hint").textContent = hint;
       }
       if (!entry.on) setDrawn(def.id, 0);

@@ -123,7 +123,7 @@
 
   function updateZoomClasses() {
     var z = map.getZoom();
-    mapEl.classList.toggle("show-town-labels", z >= 9);
+    mapEl.classList.toggle("show-town-labels", z >= 8);  // a county's towns, as the page opens
     mapEl.classList.toggle("show-street-labels", z >= 12);
   }
   map.on("zoomend", updateZoomClasses);

@@ -66,6 +66,42 @@
     map.fitBounds(g.getBounds(), { padding: [10, 10] });
   }).catch(function () { /* the analysis still works without the outline */ });
 
+  /* ------------------------------------------------------------------ the area chooser */
+  /* The areas held, two levels below the root (a city: its counties and their streets and
+   * towns), from /api/v1/stats/areas; coverage, gaps, exports and org coverage ask for the
+   * chosen one (area=). ?area=CODE in the address chooses one at the start. */
+  function fillAreas() {
+    var sel = $("#area");
+    var wanted = new URLSearchParams(window.location.search).get("area");
+    function option(a, depth) {
+      return h("option", { value: a.code, "data-level": a.level },
+               "\u3000".repeat(depth) + a.name + "（" + a.level_zh + "）");
+    }
+    return request("/api/v1/stats/areas").then(function (top) {
+      var root = top.parent;
+      sel.appendChild(option(root, 0));
+      return Promise.all(top.items.map(function (c) {
+        return request("/api/v1/stats/areas?parent=" + encodeURIComponent(c.code))
+          .then(function (b) { return b.items; }, function () { return []; });
+      })).then(function (grand) {
+        top.items.slice().sort(function (a, b) { return a.code < b.code ? -1 : 1; }).forEach(function (c) {
+          sel.appendChild(option(c, 1));
+          var kids = grand[top.items.indexOf(c)] || [];
+          kids.slice().sort(function (a, b) { return a.code < b.code ? -1 : 1; })
+            .forEach(function (k) { sel.appendChild(option(k, 2)); });
+        });
+        if (wanted && sel.querySelector('option[value="' + wanted + '"]')) sel.value = wanted;
+        mapEl.dataset.areas = String(sel.options.length - 1);
+      });
+    }).catch(function () { mapEl.dataset.areas = "0"; /* the whole territory still works */ });
+  }
+  var areasReady = fillAreas();
+  $("#area").addEventListener("change", function () {
+    var q = new URLSearchParams(window.location.search);
+    if (this.value) q.set("area", this.value); else q.delete("area");
+    history.replaceState(null, "", window.location.pathname + (q.toString() ? "?" + q : ""));
+  });
+
   /* ------------------------------------------------------------------ parameters */
   function params() {
     var mode = document.querySelector("input[name=mode]:checked").value;
@@ -73,6 +109,7 @@
     q.set("facility", $("#facility").value);
     q.set("mode", mode);
     q.set("by", $("#by").value);
+    if ($("#area").value) q.set("area", $("#area").value);
     if (mode === "walk") {
       if ($("#minutes").value) q.set("minutes", $("#minutes").value);
     } else if ($("#radius").value) {
@@ -196,11 +233,12 @@
     var gq = new URLSearchParams(q); gq.delete("by"); gq.set("limit", "100"); gq.set("f", "geojson");
     var sq = new URLSearchParams(q); sq.delete("by");
     var cq = new URLSearchParams(q); cq.set("f", "geojson");
+    var rq = new URLSearchParams(sq); rq.delete("area"); // the service areas are every centre's
     $("#export-xlsx").href = "/api/v1/coverage/export.xlsx?" + sq.toString();
     return Promise.all([
       request("/api/v1/coverage?" + cq.toString()),
       request("/api/v1/coverage/gaps?" + gq.toString()),
-      request("/api/v1/coverage/service-areas?" + sq.toString())
+      request("/api/v1/coverage/service-areas?" + rq.toString())
     ]).then(function (res) {
       last.coverage = res[0];
       last.serviceAreas = res[2];
@@ -303,7 +341,8 @@
 
   function orgCoverage() {
     $("#org-btn").disabled = true;
-    return request("/api/v1/org-coverage").then(function (res) {
+    var area = $("#area").value;
+    return request("/api/v1/org-coverage" + (area ? "?area=" + encodeURIComponent(area) : "")).then(function (res) {
       last.org = res;
       ui.org = null;
       renderOrg();
@@ -444,5 +483,6 @@
   buildLayerControl();
   renderPlanSummary();
   syncMode();
-  analyse();
+  // an area named in the address: analyse once the chooser holds it
+  if (new URLSearchParams(window.location.search).get("area")) areasReady.then(analyse); else analyse();
 })();

@@ -1,7 +1,9 @@
-/* The leaders' wall screen (/screen): headline figures, four charts and the district map,
- * from /api/v1/stats/* (aggregates only). Live: every figure is fetched again every 30 s
- * (?refresh=N seconds); clicking a street (map or ranking) filters every panel to it, the
- * carousel (button, or ?carousel=1, ?carousel_s=N) cycles through the streets.
+/* The leaders' wall screen (/screen): headline figures, four charts and the map of one area
+ * at any level (?area=CODE; default the account's own area), from /api/v1/stats/*
+ * (aggregates only). Live: every figure is fetched again every 30 s (?refresh=N seconds).
+ * Clicking a child area (ranking bar or map) drills down, the breadcrumb goes back up, the
+ * address follows (history.pushState: reload and back work); the carousel (button, or
+ * ?carousel=1, ?carousel_s=N) cycles through the children of the area it started on.
  *
  * The page is one 1920×1080 stage scaled as a whole (a 3840×2160 wall gets scale 2), and
  * ECharts draws at the scaled pixel ratio so text stays sharp. The map uses a fisheye
@@ -29,16 +31,31 @@
   var FONT = '"Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif';
 
   var state = {
-    scope: null, // street code, or null for the whole district
-    overview: null, streets: null, flows: null, map: null,
-    mapVersion: null, mapBuilt: false,
-    carousel: params.get("carousel") === "1", carouselIndex: 0, carouselTimer: null,
+    area: null, // the area asked for (?area=), null: the account's own area
+    current: null, // the code of the area shown (resolved from the answers)
+    overview: null, areas: null, flows: null, map: null,
+    mapKey: null, mapBuilt: false,
+    carousel: params.get("carousel") === "1", carouselHome: null, carouselOrder: [],
+    carouselIndex: 0, carouselTimer: null,
     refreshTimer: null, seq: 0, refreshes: 0, steps: 0
   };
   var body = document.body;
   var stage = document.getElementById("stage");
   var charts = {};
   var scale = 1;
+
+  // the length of the code prefix an area's descendants share
+  var PREFIX = { province: 2, city: 4, county: 6, street: 9, town: 9, community: 12, village: 12 };
+
+  function levelOf(code) {
+    if (/^..0{10}$/.test(code)) return "province";
+    if (/^....0{8}$/.test(code)) return "city";
+    if (/^......0{6}$/.test(code)) return "county";
+    if (/^.........000$/.test(code)) return /^......[123]/.test(code) ? "town" : "street";
+    return /^.........[23]/.test(code) ? "village" : "community";
+  }
+
+  function within(parent, code) { return code.slice(0, PREFIX[levelOf(parent)]) === parent.slice(0, PREFIX[levelOf(parent)]); }
 
   // ---------------------------------------------------------------- stage and charts
   function fit() {
@@ -50,6 +67,8 @@
 
   function ratio() { return (window.devicePixelRatio || 1) * scale; }
 
+  // charts are made once (and again only when the pixel ratio changes): the wall runs for
+  // months, so a drill-down reuses them and adds no listener
   function initCharts() {
     ["age", "category", "map", "streets", "flows"].forEach(function (name) {
       if (charts[name]) charts[name].dispose();
@@ -59,8 +78,8 @@
     });
     charts.map.on("click", onMapClick);
     charts.streets.on("click", function (p) {
-      var row = p.data && p.data.code;
-      if (row) choose(row === state.scope ? null : row, true);
+      var code = p.data && p.data.code;
+      if (code) go(code, true);
     });
     state.mapBuilt = false;
     state.dpr = ratio();
@@ -69,27 +88,38 @@
   // ---------------------------------------------------------------- data
   function load() {
     var seq = ++state.seq;
-    var q = state.scope ? "?street=" + encodeURIComponent(state.scope) : "";
+    var asked = state.area;
+    // every request at once (without ?area= each answers for the account's own area); the
+    // map again only for another area, or (below) when the data version moved on
+    var q = asked ? "?area=" + encodeURIComponent(asked) : "";
+    var shown = state.mapKey ? state.mapKey.split("@")[0] : null;
+    var mapNow = !state.map || !asked || asked !== shown;
     return Promise.all([
       getJSON("/api/v1/stats/overview" + q),
-      getJSON("/api/v1/stats/streets"),
-      getJSON("/api/v1/stats/flows" + q)
+      getJSON("/api/v1/stats/areas" + (asked ? "?parent=" + encodeURIComponent(asked) : "")),
+      getJSON("/api/v1/stats/flows" + q),
+      mapNow && (asked || !state.map) ? getJSON("/api/v1/stats/map" + q) : Promise.resolve(null)
     ]).then(function (res) {
-      var version = res[0].data_version;
-      var needMap = !state.map || state.mapVersion !== version;
-      return (needMap ? getJSON("/api/v1/stats/map") : Promise.resolve(null)).then(function (map) {
-        if (seq !== state.seq) return; // a newer load (another street) has started
-        if (map) { state.map = map; state.mapVersion = version; state.mapBuilt = false; }
-        state.overview = res[0];
-        state.streets = res[1];
+      var ov = res[0], code = ov.area.code;
+      var key = code + "@" + ov.data_version;
+      var map = res[3] && res[3].area.code === code ? res[3] : null;
+      var again = !map && state.mapKey !== key;
+      return (again ? getJSON("/api/v1/stats/map?area=" + encodeURIComponent(code)) : Promise.resolve(map)).then(function (m) {
+        if (seq !== state.seq) return; // a newer load (another area) has started
+        if (m) { state.map = m; state.mapKey = key; state.mapBuilt = false; }
+        state.current = code;
+        state.overview = ov;
+        state.areas = res[1];
         state.flows = res[2];
+        if (state.carousel && state.carouselHome === code) state.carouselOrder = carouselOrder();
         renderAll();
         hideError();
         state.retrySoon = false;
         state.refreshes += 1;
         body.dataset.refreshes = String(state.refreshes);
-        body.dataset.version = version;
-        body.dataset.scope = state.scope || "district";
+        body.dataset.version = ov.data_version;
+        body.dataset.scope = code;
+        body.dataset.level = ov.area.level;
         if (body.dataset.state !== "ready") body.dataset.readyMs = String(Math.round(performance.now()));
         body.dataset.state = "ready";
         stamp();
@@ -110,37 +140,64 @@
     }, (state.retrySoon ? Math.min(3, REFRESH_S) : REFRESH_S) * 1000);
   }
 
-  function choose(code, byHand) {
+  function urlFor(code) {
+    var q = new URLSearchParams(window.location.search);
+    q.delete("street");
+    if (code) q.set("area", code); else q.delete("area");
+    var s = q.toString();
+    return window.location.pathname + (s ? "?" + s : "");
+  }
+
+  /* Show another area. By hand: a new history entry (back and reload work) and the
+     carousel stops; the carousel's own steps replace the entry (months of steps must not
+     grow the history). */
+  function go(code, byHand) {
+    if (code === state.current && byHand) return;
     if (byHand && state.carousel) setCarousel(false);
-    state.scope = code;
+    state.area = code;
+    if (byHand) history.pushState({ area: code }, "", urlFor(code));
+    else history.replaceState({ area: code }, "", urlFor(code));
     body.dataset.scope = "loading";
-    renderScopeChip();
     load();
   }
 
+  function fromUrl() {
+    var q = new URLSearchParams(window.location.search);
+    var code = q.get("area") || q.get("street");
+    return code && /^[0-9]{12}$/.test(code) ? code : null;
+  }
+
   // ---------------------------------------------------------------- carousel
+  /* The carousel cycles through the children of the area shown when it started: that area,
+     then each child, then that area again. */
   function carouselOrder() {
-    var rows = (state.streets && state.streets.streets) || [];
-    return [null].concat(rows.map(function (r) { return r.code; }));
+    var rows = (state.areas && state.areas.items) || [];
+    return [state.carouselHome].concat(rows.map(function (r) { return r.code; }));
   }
 
   function setCarousel(on) {
+    var was = state.carousel && state.carouselTimer !== null;
     state.carousel = on;
-    clearInterval(state.carouselTimer);
     var btn = document.getElementById("carousel");
     btn.setAttribute("aria-pressed", on ? "true" : "false");
     document.getElementById("carousel-label").textContent = t(on ? "screen_carouselOn" : "screen_carousel");
     body.dataset.carousel = on ? "on" : "off";
-    if (!on) return;
-    var order = carouselOrder();
-    state.carouselIndex = Math.max(0, order.indexOf(state.scope));
+    if (!on) {
+      clearInterval(state.carouselTimer);
+      state.carouselTimer = null;
+      return;
+    }
+    if (was) return; // already cycling (a language change re-labels only)
+    state.carouselHome = state.current;
+    state.carouselOrder = carouselOrder();
+    state.carouselIndex = 0;
     state.carouselTimer = setInterval(function () {
-      var list = carouselOrder();
+      var list = state.carouselOrder;
       if (list.length < 2) return;
       state.carouselIndex = (state.carouselIndex + 1) % list.length;
       state.steps += 1;
       body.dataset.carouselSteps = String(state.steps);
-      choose(list[state.carouselIndex], false);
+      go(list[state.carouselIndex], false);
     }, CAROUSEL_S * 1000);
   }
 
@@ -162,18 +219,37 @@
       t("screen_updated", { time: pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()) });
   }
 
-  function districtName() { return state.map ? state.map.district.name : ""; }
+  function areaName() { return state.overview ? state.overview.area.name : ""; }
 
-  function scopeName() {
-    if (!state.scope || !state.streets) return t("screen_wholeDistrict");
-    var row = state.streets.streets.filter(function (r) { return r.code === state.scope; })[0];
-    return row ? row.name : state.scope;
+  function levelName(level) { return t("screen_level_" + level); }
+
+  /* The breadcrumb: root → … → the area shown; every crumb but the last goes back up. */
+  function renderCrumbs() {
+    var nav = document.getElementById("crumbs");
+    var path = state.overview ? state.overview.area.path : [];
+    var h = MapsvcCommon.h;
+    MapsvcCommon.clear(nav);
+    path.forEach(function (c, i) {
+      if (i) nav.appendChild(h("span", { class: "sep", "aria-hidden": "true" }, "›"));
+      var last = i === path.length - 1;
+      var el = h(last ? "span" : "button", last ? { class: "crumb current", "aria-current": "page" }
+        : { class: "crumb", type: "button", "data-code": c.code }, c.name);
+      el.appendChild(h("small", null, levelName(c.level)));
+      nav.appendChild(el);
+    });
   }
 
-  function renderScopeChip() {
-    var chip = document.getElementById("scope");
-    chip.textContent = state.scope ? t("screen_scope", { name: scopeName() }) + " ✕" : t("screen_wholeDistrict");
-    chip.classList.toggle("filtered", !!state.scope);
+  function noteText(n) { return I18N.isZh() ? n.message : n.message_en; }
+
+  /* What the area's data lacks (the API's `missing`): said in words, never a blank panel. */
+  function renderMissing() {
+    var notes = (state.overview && state.overview.missing) || [];
+    var box = document.getElementById("missing");
+    var h = MapsvcCommon.h;
+    MapsvcCommon.clear(box);
+    notes.slice(0, 3).forEach(function (n) { box.appendChild(h("div", { class: "note", "data-what": n.what }, noteText(n))); });
+    if (notes.length > 3) box.appendChild(h("div", { class: "note" }, t("screen_moreNotes", { n: notes.length - 3 })));
+    box.hidden = notes.length === 0;
   }
 
   function kpi(name, value, sub, raw) {
@@ -275,41 +351,50 @@
     }, { replaceMerge: ["series"] });
   }
 
-  var TOP_STREETS = 12;
+  var TOP_AREAS = 12;
 
-  function renderStreets() {
-    var all = state.streets.streets;
-    var rows = all.slice(0, TOP_STREETS);
-    if (state.scope && !rows.some(function (r) { return r.code === state.scope; })) {
-      var sel = all.filter(function (r) { return r.code === state.scope; })[0];
-      if (sel) rows[rows.length - 1] = sel;
+  /* The ranking of the children of the area shown (by members); a bar drills down. */
+  function renderRanking() {
+    var all = state.areas.items;
+    var rows = all.slice(0, TOP_AREAS).reverse(); // the first rank on top
+    var childLevel = all.length ? all[0].level : null;
+    document.getElementById("rank-title").textContent = childLevel
+      ? t("screen_pRank", { level: levelName(childLevel) }) : t("screen_pRankNone");
+    var empty = document.getElementById("rank-empty");
+    if (!all.length) {
+      var own = (state.overview.missing || []).filter(function (n) {
+        return n.what === "children" && n.message.indexOf(state.current) >= 0;
+      })[0];
+      empty.textContent = own ? noteText(own)
+        : t("screen_noChildren", { name: areaName(), level: levelName(state.overview.area.level) });
     }
-    rows = rows.slice().reverse(); // the first rank on top
+    empty.hidden = all.length > 0;
     charts.streets.setOption({
       textStyle: { fontFamily: FONT },
       tooltip: Object.assign(tooltip(), { trigger: "item", formatter: tipText(function (p) {
         var r = p.data;
-        return t("screen_tipStreet", { name: r.name, members: num(r.value), pct: pct(r.share) + "%" });
+        if (!r) return ""; // the tooltip outlived its bar (the ranking changed under the mouse)
+        return t("screen_tipArea", { name: r.name, members: num(r.value), orgs: num(r.orgs),
+                                     pct: pct(r.share) + "%" });
       }) }),
-      grid: { left: 150, right: 150, top: 10, bottom: 14 },
+      grid: { left: 150, right: 170, top: 10, bottom: 14 },
       xAxis: { type: "value", show: false },
       yAxis: { type: "category", axisTick: { show: false },
-               axisLine: { lineStyle: { color: "rgba(242,198,109,0.4)" } },
+               axisLine: { show: all.length > 0, lineStyle: { color: "rgba(242,198,109,0.4)" } },
                axisLabel: Object.assign(axisText(17), { width: 136, overflow: "truncate" }),
                data: rows.map(function (r) { return r.rank + "  " + r.name; }) },
       series: [{
         id: "members", type: "bar", barWidth: 18, cursor: "pointer",
         label: { show: true, position: "right", color: TEXT, fontSize: 16,
-                 formatter: function (p) { return num(p.value) + "  " + pct(p.data.share) + "%"; } },
+                 formatter: function (p) {
+                   return t("screen_barLabel", { n: num(p.value), pct: pct(p.data.share) });
+                 } },
         data: rows.map(function (r) {
-          var on = r.code === state.scope;
           return {
-            value: r.members, code: r.code, name: r.name, share: r.coverage_share,
-            itemStyle: {
-              color: on ? "#fff1b8" : new echarts.graphic.LinearGradient(0, 0, 1, 0, [
-                { offset: 0, color: "#9c1f1f" }, { offset: 1, color: GOLD }]),
-              borderColor: on ? "#ffffff" : "transparent", borderWidth: on ? 2 : 0
-            }
+            value: r.members.total, code: r.code, name: r.name, orgs: r.orgs,
+            share: r.coverage_15min.rate,
+            itemStyle: { color: new echarts.graphic.LinearGradient(0, 0, 1, 0, [
+              { offset: 0, color: "#9c1f1f" }, { offset: 1, color: GOLD }]) }
           };
         })
       }]
@@ -323,9 +408,10 @@
       tooltip: Object.assign(tooltip(), { trigger: "item", formatter: tipText(function (p) {
         return t("screen_tipFlow", { from: state.flows.origin.name, to: p.name, n: num(p.value) });
       }) }),
-      grid: { left: 100, right: 84, top: 8, bottom: 10 },
+      grid: { left: 124, right: 60, top: 8, bottom: 10 },
       xAxis: { type: "value", show: false },
-      yAxis: { type: "category", axisTick: { show: false }, axisLabel: axisText(17),
+      yAxis: { type: "category", axisTick: { show: false },
+               axisLabel: Object.assign(axisText(17), { width: 114, overflow: "truncate" }),
                axisLine: { lineStyle: { color: "rgba(242,198,109,0.4)" } },
                data: rows.map(function (r) { return r.destination; }) },
       series: [{
@@ -383,14 +469,15 @@
   }
 
   function buildMap() {
-    var m = state.map, b = m.district.bbox;
+    var m = state.map, b = m.area.bbox;
     var lon0 = (b[0] + b[2]) / 2, lat0 = (b[1] + b[3]) / 2;
     var kx = 111.32 * Math.cos(lat0 * Math.PI / 180);
     var r0 = Math.sqrt(Math.pow((b[2] - b[0]) / 2 * kx, 2) + Math.pow((b[3] - b[1]) / 2 * KM_PER_DEG_LAT, 2));
     var proj = fisheye(lon0, lat0, r0);
-    // the view: the district and every destination city, with room for their labels
+    // the view: the area and every destination city, with room for their labels
     var el = document.getElementById("chart-map");
-    var pw = Math.max(1, el.clientWidth - 16), ph = Math.max(1, el.clientHeight - 16);
+    // the breadcrumb takes the top 48 px: the map sits below it
+    var pw = Math.max(1, el.clientWidth - 16), ph = Math.max(1, el.clientHeight - 16 - 48);
     var aspect = pw / ph;
     var reach = r0 * 0.8;
     (state.flows ? state.flows.flows : []).forEach(function (f) {
@@ -398,8 +485,8 @@
       var p = proj.project([f.lon, f.lat]);
       reach = Math.max(reach, (Math.abs(p[0]) + r0 * 0.25) / aspect, Math.abs(p[1]) + r0 * 0.04);
     });
-    // ECharts fits the district's rectangle into layoutSize pixels: size it so the whole
-    // reach (district and destinations) fits the panel
+    // ECharts fits the area's rectangle into layoutSize pixels: size it so the whole
+    // reach (the area and destinations) fits the panel
     var hh = Math.max(reach * 1.06, r0 * 0.5), hw = hh * aspect;
     var ppk = Math.min(pw / (2 * hw), ph / (2 * hh));
     var wide = (b[2] - b[0]) * kx, tall = (b[3] - b[1]) * KM_PER_DEG_LAT;
@@ -407,12 +494,14 @@
     state.ppk = ppk;
     state.centre = [lon0, lat0];
     state.kx = kx;
+    state.r0 = r0;
     state.layoutChecked = false;
-    echarts.registerMap("screen-district", m.density);
+    // one name, registered again for each area: the registry keeps one map, not one per area
+    echarts.registerMap("screen-area", geoFeatures(m));
     state.projection = proj;
     state.circles = m.service_points.map(function (s) { return circle(s.lon, s.lat, s.reach_m, 40); });
-    state.streetRings = {};
-    m.streets.features.forEach(function (f) { state.streetRings[f.properties.code] = outerRings(f.geometry); });
+    state.childRings = {};
+    m.children.features.forEach(function (f) { state.childRings[f.properties.code] = outerRings(f.geometry); });
     charts.map.clear();
     state.mapBuilt = true;
   }
@@ -420,19 +509,18 @@
   function renderMap() {
     if (!state.map) return;
     if (!state.mapBuilt) buildMap();
-    var m = state.map, scope = state.scope, fl = state.flows;
+    var m = state.map, fl = state.flows;
     var densities = m.density.features.map(function (f) { return f.properties.per_km2 || 0; });
     var top = Math.max(1, densities.slice().sort(function (a, b) { return a - b; })[Math.floor(densities.length * 0.95)] || 1);
-    var borders = [], selected = [];
-    Object.keys(state.streetRings).forEach(function (code) {
-      state.streetRings[code].forEach(function (ring) {
-        (code === scope ? selected : borders).push({ coords: ring });
-      });
+    var borders = [];
+    Object.keys(state.childRings).forEach(function (code) {
+      state.childRings[code].forEach(function (ring) { borders.push({ coords: ring }); });
     });
-    var labels = m.streets.features.map(function (f) {
+    var labels = m.children.features.map(function (f) {
       var p = f.properties;
       return { name: p.name, value: [p.lon, p.lat], code: p.code };
     });
+    if (!labels.length) labels = [{ name: m.area.name, value: [m.area.lon, m.area.lat], code: m.area.code }];
     var origin = [fl.origin.lon, fl.origin.lat];
     var maxFlow = Math.max.apply(null, [1].concat(fl.flows.map(function (f) { return f.members; })));
     var dest = fl.flows.filter(function (f) { return f.lon !== null; });
@@ -440,8 +528,8 @@
       textStyle: { fontFamily: FONT },
       tooltip: Object.assign(tooltip(), { trigger: "item" }),
       geo: {
-        map: "screen-district", nameProperty: "code", projection: state.projection,
-        roam: false, aspectScale: 1, layoutCenter: ["50%", "50%"], layoutSize: state.layoutSize,
+        map: "screen-area", nameProperty: "code", projection: state.projection,
+        roam: false, aspectScale: 1, layoutCenter: ["50%", (50 + 24 / Math.max(1, document.getElementById("chart-map").clientHeight) * 100) + "%"], layoutSize: state.layoutSize,
         silent: false, label: { show: false },
         itemStyle: { areaColor: "#3a0c0c", borderColor: "rgba(242,198,109,0.18)", borderWidth: 0.6 },
         emphasis: { disabled: true },
@@ -458,9 +546,8 @@
             return t("screen_tipCommunity", { name: p.data.label, members: num(p.data.members), density: num(p.data.value) });
           }) },
           data: m.density.features.map(function (f) {
-            var p = f.properties, dim = scope && p.street_code !== scope;
-            return { name: p.code, value: p.per_km2 || 0, label: p.name, members: p.members,
-                     street: p.street_code, itemStyle: dim ? { opacity: 0.35 } : null };
+            var p = f.properties;
+            return { name: p.code, value: p.per_km2 || 0, label: p.name, members: p.members };
           }) },
         { id: "circles", type: "custom", coordinateSystem: "geo", silent: true, z: 3,
           renderItem: function (params, api) {
@@ -472,15 +559,14 @@
           data: m.service_points.map(function (s) { return [s.lon, s.lat]; }) },
         { id: "borders", type: "lines", coordinateSystem: "geo", polyline: true, silent: true, z: 4,
           lineStyle: { color: "rgba(242,198,109,0.55)", width: 1.4 }, data: borders },
-        { id: "selected", type: "lines", coordinateSystem: "geo", polyline: true, silent: true, z: 5,
-          lineStyle: { color: "#fff1b8", width: 4, shadowBlur: 12, shadowColor: GOLD }, data: selected },
         { id: "branches", type: "scatter", coordinateSystem: "geo", z: 6, symbol: "circle",
           symbolSize: function (v) { return 3 + Math.sqrt(v[2]) * 1.6; },
           itemStyle: { color: "#ffe08a", opacity: 0.85, borderColor: "#5a1212", borderWidth: 0.5 },
           tooltip: { formatter: tipText(function (p) { return t("screen_tipBranches", { n: num(p.value[2]) }); }) },
           data: m.branch_cells.cells },
         { id: "labels", type: "scatter", coordinateSystem: "geo", z: 7, symbolSize: 1, silent: true,
-          label: { show: true, formatter: "{b}", color: TEXT, fontSize: 14, textBorderColor: "#1a0404", textBorderWidth: 3 },
+          label: { show: true, formatter: "{b}", color: TEXT, fontSize: 17, fontWeight: "bold",
+                   textBorderColor: "#1a0404", textBorderWidth: 3 },
           labelLayout: { hideOverlap: true }, data: labels },
         { id: "flows", type: "lines", coordinateSystem: "geo", z: 8, silent: true,
           effect: { show: true, period: 5, trailLength: 0.25, symbol: "circle", symbolSize: 7, color: "#fff4c2" },
@@ -546,33 +632,52 @@
     if (state.layoutChecked) return;
     state.layoutChecked = true;
     var a = charts.map.convertToPixel("geo", state.centre);
-    var b = charts.map.convertToPixel("geo", [state.centre[0] + 10 / state.kx, state.centre[1]]);
+    // measure inside the linear part: half the area's radius (a street is a few km across)
+    var km = Math.min(10, state.r0 / 2);
+    var b = charts.map.convertToPixel("geo", [state.centre[0] + km / state.kx, state.centre[1]]);
     if (!a || !b) return;
-    var got = Math.abs(b[0] - a[0]) / 10;
+    var got = Math.abs(b[0] - a[0]) / km;
     if (got > 0 && Math.abs(got / state.ppk - 1) > 0.01) {
       state.layoutSize *= state.ppk / got;
       charts.map.setOption({ geo: { layoutSize: state.layoutSize } });
     }
   }
 
+  /* The child of the area shown that holds a code (a leaf's, or the child's own). */
+  function childHolding(code) {
+    var kids = (state.areas && state.areas.items) || [];
+    for (var i = 0; i < kids.length; i++) if (within(kids[i].code, code)) return kids[i].code;
+    return null;
+  }
+
   function onMapClick(p) {
-    var street = null;
-    if (p.seriesId === "density" && p.data) street = p.data.street;
-    else if (p.componentType === "geo" && p.name) street = p.name.slice(0, 9) + "000";
-    if (!street) return;
-    var known = state.streets.streets.some(function (r) { return r.code === street; });
-    if (known) choose(street === state.scope ? null : street, true);
+    var code = null;
+    if (p.seriesId === "density" && p.data) code = p.data.name;
+    else if (p.componentType === "geo" && p.name) code = p.name;
+    var child = code && /^[0-9]{12}$/.test(code) ? childHolding(code) : null;
+    if (child) go(child, true);
+  }
+
+  /* The map's shapes: the leaf areas (communities, villages) with their density; an area
+     whose leaves are not loaded gets its children, or its own rectangle. */
+  function geoFeatures(m) {
+    if (m.density.features.length) return m.density;
+    if (m.children.features.some(function (f) { return f.geometry; })) return m.children;
+    var b = m.area.bbox;
+    return { type: "FeatureCollection", features: [{ type: "Feature", properties: { code: m.area.code, name: m.area.name },
+      geometry: { type: "Polygon", coordinates: [[[b[0], b[1]], [b[2], b[1]], [b[2], b[3]], [b[0], b[3]], [b[0], b[1]]]] } }] };
   }
 
   // ---------------------------------------------------------------- everything
   function renderAll() {
     if (!state.overview) return;
-    document.getElementById("title").textContent = t("screen_title", { district: districtName() });
-    renderScopeChip();
+    document.getElementById("title").textContent = t("screen_title", { district: areaName() });
+    renderCrumbs();
+    renderMissing();
     renderKpis();
     renderAge();
     renderCategory();
-    renderStreets();
+    renderRanking();
     renderFlows();
     renderMap();
   }
@@ -596,8 +701,15 @@
       renderAll();
       if (state.overview) stamp();
     });
-    document.getElementById("scope").addEventListener("click", function () {
-      if (state.scope) choose(null, true);
+    document.getElementById("crumbs").addEventListener("click", function (e) {
+      var b = e.target.closest("button[data-code]");
+      if (b) go(b.dataset.code, true);
+    });
+    window.addEventListener("popstate", function () {
+      if (state.carousel) setCarousel(false);
+      state.area = fromUrl();
+      body.dataset.scope = "loading";
+      load();
     });
     document.getElementById("carousel").addEventListener("click", function () {
       setCarousel(!state.carousel);
@@ -611,8 +723,7 @@
     });
     tick();
     setInterval(tick, 1000);
-    var first = params.get("street");
-    state.scope = first && /^[0-9]{12}$/.test(first) ? first : null;
+    state.area = fromUrl();
     body.dataset.carousel = "off";
     load().then(function () {
       if (state.carousel) setCarousel(true);

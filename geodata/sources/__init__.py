@@ -1,0 +1,1 @@
+"""Where the demo\x27s real territory comes from (see geodata/data/README.md)."""
