@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg2
@@ -86,29 +88,34 @@ def _migrated_database(server_url: str, purpose: str):
     return name, url
 
 
-@pytest.fixture(scope="session")
-def db_url(server_url: str):
-    """A fresh, migrated database loaded with the small demo city; dropped at the end."""
-    name, url = _migrated_database(server_url, "demo")
+@contextmanager
+def own_database(server_url: str, purpose: str, *, demo: bool = True) -> Iterator[str]:
+    """A migrated database of its own (the small demo city in it unless demo=False), dropped
+    afterwards: for a session, or a test module that writes."""
+    name, url = _migrated_database(server_url, purpose)
     try:
-        from geodata.demo import loader
+        if demo:
+            from geodata.demo import loader
 
-        loader.load(url, scale="small", seed=DEMO_SEED, progress=lambda _msg: None)
+            loader.load(url, scale="small", seed=DEMO_SEED, progress=lambda _msg: None)
         yield url
     finally:
         engine_for(url).dispose()
         _drop_database(server_url, name)
+
+
+@pytest.fixture(scope="session")
+def db_url(server_url: str):
+    """A fresh, migrated database loaded with the small demo city; dropped at the end."""
+    with own_database(server_url, "demo") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def empty_db_url(server_url: str):
     """A fresh, migrated database with no rows, for tests that build their own records."""
-    name, url = _migrated_database(server_url, "empty")
-    try:
+    with own_database(server_url, "empty", demo=False) as url:
         yield url
-    finally:
-        engine_for(url).dispose()
-        _drop_database(server_url, name)
 
 
 def _rolled_back(url: str):

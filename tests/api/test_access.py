@@ -23,10 +23,10 @@ import pytest
 from mapsvc.infra.db import engine_for, libpq_dsn
 from tests.api.import_jobs import post_import
 from tests.conftest import (
-    DEMO_SEED,
     _drop_database,
     _migrated_database,
     authorized,
+    own_database,
     token_for,
 )
 
@@ -36,15 +36,8 @@ ROLES = ("admin", "org_admin", "secretary", "grid_worker", "viewer", "kiosk", "a
 # ------------------------------------------------------------------ fixtures
 @pytest.fixture(scope="module")
 def url(server_url):
-    from geodata.demo import loader
-
-    name, u = _migrated_database(server_url, "access")
-    try:
-        loader.load(u, scale="small", seed=DEMO_SEED, progress=lambda _m: None)
+    with own_database(server_url, "access") as u:
         yield u
-    finally:
-        engine_for(u).dispose()
-        _drop_database(server_url, name)
 
 
 def rows(url, query, args=()):

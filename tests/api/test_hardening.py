@@ -12,21 +12,18 @@ from urllib.parse import unquote
 import psycopg2
 import pytest
 
-from mapsvc.infra.db import engine_for, libpq_dsn
-from tests.conftest import DEMO_SEED, _drop_database, _migrated_database, authorized, token_for
+from mapsvc.infra.db import libpq_dsn
+from tests.conftest import (
+    authorized,
+    own_database,
+    token_for,
+)
 
 
 @pytest.fixture(scope="module")
 def url(server_url):
-    from geodata.demo import loader
-
-    name, u = _migrated_database(server_url, "hardening")
-    try:
-        loader.load(u, scale="small", seed=DEMO_SEED, progress=lambda _m: None)
+    with own_database(server_url, "hardening") as u:
         yield u
-    finally:
-        engine_for(u).dispose()
-        _drop_database(server_url, name)
 
 
 def one(url, query, args=()):

@@ -20,23 +20,16 @@ import pytest
 
 from mapsvc.exchange import imports, jobs
 from mapsvc.infra.config import import_settings
-from mapsvc.infra.db import engine_for, libpq_dsn
+from mapsvc.infra.db import libpq_dsn
 from tests.api.import_jobs import post_import, wait_for
-from tests.conftest import DEMO_SEED, _drop_database, _migrated_database, client_of
+from tests.conftest import client_of, own_database
 
 
 @pytest.fixture(scope="module")
 def url(server_url):
     """A database of this module's own with the small demo city."""
-    from geodata.demo import loader
-
-    name, u = _migrated_database(server_url, "jobs")
-    try:
-        loader.load(u, scale="small", seed=DEMO_SEED, progress=lambda _m: None)
+    with own_database(server_url, "jobs") as u:
         yield u
-    finally:
-        engine_for(u).dispose()
-        _drop_database(server_url, name)
 
 
 @pytest.fixture()
@@ -182,12 +175,8 @@ def test_the_size_limit_is_413_naming_limit_and_size_and_no_job(url, db):
 @pytest.fixture(scope="module")
 def quiet_url(server_url):
     """An empty database no worker of this process serves: its jobs stay queued."""
-    name, u = _migrated_database(server_url, "jobs_quiet")
-    try:
+    with own_database(server_url, "jobs_quiet", demo=False) as u:
         yield u
-    finally:
-        engine_for(u).dispose()
-        _drop_database(server_url, name)
 
 
 def test_one_job_per_account_a_second_upload_is_409_naming_the_first(quiet_url, url, db):

@@ -30,9 +30,9 @@ from shapely.geometry import Polygon, mapping
 from geodata import crs as crsmod
 from mapsvc.exchange import formats as exchange
 from mapsvc.exchange import imports
-from mapsvc.infra.db import engine_for, libpq_dsn
+from mapsvc.infra.db import libpq_dsn
 from tests.api.import_jobs import post_import
-from tests.conftest import DEMO_SEED, _drop_database, _migrated_database, client_of
+from tests.conftest import client_of, own_database
 
 GEOD = Geod(ellps="WGS84")
 
@@ -41,15 +41,8 @@ GEOD = Geod(ellps="WGS84")
 @pytest.fixture(scope="module")
 def url(server_url):
     """A database of this module's own with the small demo city."""
-    from geodata.demo import loader
-
-    name, u = _migrated_database(server_url, "imports")
-    try:
-        loader.load(u, scale="small", seed=DEMO_SEED, progress=lambda _m: None)
+    with own_database(server_url, "imports") as u:
         yield u
-    finally:
-        engine_for(u).dispose()
-        _drop_database(server_url, name)
 
 
 @pytest.fixture()

@@ -17,8 +17,8 @@ import pytest
 
 from mapsvc.exchange import imports
 from mapsvc.exchange.table import neutralise
-from mapsvc.infra.db import engine_for, libpq_dsn
-from tests.conftest import DEMO_SEED, _drop_database, _migrated_database, client_of
+from mapsvc.infra.db import libpq_dsn
+from tests.conftest import client_of, own_database
 
 FORMULAS = ["-2+3+cmd|' /C calc'!A0", "\t=1", "\r=1", "@SUM(1)", "=HYPERLINK(1)", "+1+1"]
 
@@ -26,15 +26,8 @@ FORMULAS = ["-2+3+cmd|' /C calc'!A0", "\t=1", "\r=1", "@SUM(1)", "=HYPERLINK(1)"
 @pytest.fixture(scope="module")
 def url(server_url):
     """A database of this module's own with the small demo city."""
-    from geodata.demo import loader
-
-    name, u = _migrated_database(server_url, "inject")
-    try:
-        loader.load(u, scale="small", seed=DEMO_SEED, progress=lambda _m: None)
+    with own_database(server_url, "inject") as u:
         yield u
-    finally:
-        engine_for(u).dispose()
-        _drop_database(server_url, name)
 
 
 @pytest.fixture()

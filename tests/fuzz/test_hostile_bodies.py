@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mapsvc.infra.db import engine_for, libpq_dsn
-from tests.conftest import DEMO_SEED, _drop_database, _migrated_database, client_of
+from mapsvc.infra.db import libpq_dsn
+from tests.conftest import client_of, own_database
 from tests.fuzz import strategies as hostile
 
 TABLES = (
@@ -32,15 +32,8 @@ TABLES = (
 @pytest.fixture(scope="module")
 def url(server_url):
     """A database of this module's own with the small demo city."""
-    from geodata.demo import loader
-
-    name, u = _migrated_database(server_url, "hostile")
-    try:
-        loader.load(u, scale="small", seed=DEMO_SEED, progress=lambda _m: None)
+    with own_database(server_url, "hostile") as u:
         yield u
-    finally:
-        engine_for(u).dispose()
-        _drop_database(server_url, name)
 
 
 def _counts(url: str) -> dict:

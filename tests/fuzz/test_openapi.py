@@ -28,8 +28,7 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
 )
 
 from mapsvc.http.openapi import document  # noqa: E402
-from mapsvc.infra.db import engine_for  # noqa: E402
-from tests.conftest import DEMO_SEED, _drop_database, _migrated_database, token_for  # noqa: E402
+from tests.conftest import own_database, token_for  # noqa: E402
 
 SEED = 20240607
 # 20 keeps the file well under 90 s on 2 cores; raise it for a deeper search by hand
@@ -87,17 +86,11 @@ def no_data_outside_scope(ctx, response, case):
 @pytest.fixture(scope="module")
 def fuzz_app(server_url: str):
     """The app on a fresh database with the small demo city, dropped afterwards."""
-    name, url = _migrated_database(server_url, "fuzz")
-    try:
-        from geodata.demo import loader
-        from mapsvc.app import create_app
+    from mapsvc.app import create_app
 
-        loader.load(url, scale="small", seed=DEMO_SEED, progress=lambda _msg: None)
+    with own_database(server_url, "fuzz") as url:
         _scope_the_fuzzer(url)
         yield create_app({"DATABASE_URL": url, "TESTING": True})
-    finally:
-        engine_for(url).dispose()
-        _drop_database(server_url, name)
 
 
 def _scope_the_fuzzer(url: str) -> None:

@@ -17,13 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from mapsvc.infra.db import engine_for
 from mapsvc.records.catalog import RESOURCES
 from tests.conftest import (
-    DEMO_SEED,
-    _drop_database,
-    _migrated_database,
     client_of,
+    own_database,
     token_for,
 )
 
@@ -45,15 +42,8 @@ PROBE = """() => ({
 @pytest.fixture(scope="module")
 def url(server_url):
     """A database of this module's own with the small demo city."""
-    from geodata.demo import loader
-
-    name, u = _migrated_database(server_url, "markup")
-    try:
-        loader.load(u, scale="small", seed=DEMO_SEED, progress=lambda _m: None)
+    with own_database(server_url, "markup") as u:
         yield u
-    finally:
-        engine_for(u).dispose()
-        _drop_database(server_url, name)
 
 
 # a name-only PATCH is refused when the demo's generated boundary pokes a few m² out of its
